@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+)
+
+// Builtin metric names.
+const (
+	MetricSuccessRate = "request-success-rate"
+	MetricDuration    = "request-duration"
+)
+
+// defaultMetricWindow is the window of builtin metrics without interval.
+const defaultMetricWindow = "1m"
+
+// istioQueries are the builtin queries of the istio provider, written from
+// the shapes in flagger-semantics §8.6: the canary workload only, success
+// rate in percent, P99 duration in milliseconds.
+var istioQueries = map[string]string{
+	MetricSuccessRate: `sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) * 100`,
+	MetricDuration:    `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) by (le))`,
+}
+
+// metricKind says how a check's value is read and compared.
+type metricKind int
+
+const (
+	kindSuccessRate metricKind = iota
+	kindDuration
+	kindCustom
+	kindUnusable
+)
+
+// metricCheck is a metric entry with its query rendered once at New.
+type metricCheck struct {
+	spec  flaggerv1.CanaryMetric
+	kind  metricKind
+	query string
+}
+
+// renderQuery expands Flagger's template functions in a query.
+func renderQuery(q string, model flaggerv1.MetricTemplateModel) (string, error) {
+	t, err := template.New("query").Option("missingkey=error").Funcs(model.TemplateFunctions()).Parse(q)
+	if err != nil {
+		return "", fmt.Errorf("parsing query template: %w", err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, nil); err != nil {
+		return "", fmt.Errorf("rendering query template: %w", err)
+	}
+	return b.String(), nil
+}
+
+// templateModel is the model Flagger renders metric queries with.
+func templateModel(c *flaggerv1.Canary, window string) flaggerv1.MetricTemplateModel {
+	svc, _, _ := c.GetServiceNames()
+	ingress, route := c.Spec.TargetRef.Name, c.Spec.TargetRef.Name
+	if c.Spec.IngressRef != nil {
+		ingress = c.Spec.IngressRef.Name
+	}
+	if c.Spec.RouteRef != nil {
+		route = c.Spec.RouteRef.Name
+	}
+	return flaggerv1.MetricTemplateModel{
+		Name: c.Name, Namespace: c.Namespace, Target: c.Spec.TargetRef.Name,
+		Service: svc, Ingress: ingress, Route: route, Interval: window,
+	}
+}
+
+// compileMetrics renders the Canary's metric checks in evaluation order:
+// Flagger's builtin/inline pass, then its template pass (§8.1). A metric
+// with neither a builtin name nor a query is kept as unusable: it fails.
+func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis) ([]metricCheck, error) {
+	var first, second []metricCheck
+	for _, m := range a.Metrics {
+		window := m.Interval
+		if window == "" {
+			window = defaultMetricWindow
+		}
+		model := templateModel(c, window)
+		model.Variables = m.TemplateVariables
+		switch {
+		case m.Name == MetricSuccessRate || m.Name == MetricDuration:
+			kind := kindSuccessRate
+			if m.Name == MetricDuration {
+				kind = kindDuration
+			}
+			q, err := renderQuery(istioQueries[m.Name], model)
+			if err != nil {
+				return nil, err
+			}
+			first = append(first, metricCheck{spec: m, kind: kind, query: q})
+		case m.Query != "":
+			q, err := renderQuery(m.Query, model)
+			if err != nil {
+				return nil, fmt.Errorf("metric %q: %w", m.Name, err)
+			}
+			first = append(first, metricCheck{spec: m, kind: kindCustom, query: q})
+		}
+		if m.TemplateRef == nil && m.Query == "" && m.Name != MetricSuccessRate && m.Name != MetricDuration {
+			second = append(second, metricCheck{spec: m, kind: kindUnusable})
+		}
+	}
+	return append(first, second...), nil
+}
+
+// evaluate runs one check at now and returns it with its verdict and the
+// warning Flagger would record when it fails.
+func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target string, now time.Time) (Check, *Event) {
+	ck := Check{Metric: m.spec.Name, Query: m.query}
+	if r := m.spec.ThresholdRange; r != nil {
+		ck.Min, ck.Max = r.Min, r.Max
+	}
+	if m.kind == kindUnusable {
+		ck.Verdict = VerdictError
+		return ck, &Event{EventWarning, fmt.Sprintf("Metric query failed for %s: no usable metrics template and query", m.spec.Name)}
+	}
+	v, err := src.Query(ctx, m.query, now)
+	switch {
+	case errors.Is(err, ErrNoValues):
+		ck.Verdict = VerdictNoData
+		return ck, &Event{EventWarning, fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic: %v", m.spec.Name, target, err)}
+	case err != nil:
+		ck.Verdict = VerdictError
+		return ck, &Event{EventWarning, fmt.Sprintf("Metric query failed for %s: %v", m.spec.Name, err)}
+	}
+	if m.kind == kindDuration {
+		v = float64(int64(v)) // Flagger reads whole milliseconds.
+	}
+	ck.Value, ck.HasValue = v, true
+	msg := m.breach(v, target)
+	if msg == "" {
+		ck.Verdict = VerdictPass
+		return ck, nil
+	}
+	ck.Verdict = VerdictFail
+	return ck, &Event{EventWarning, msg}
+}
+
+// breach applies Flagger's pass/fail rule (§8.2) and returns the halt
+// message, or "" when the value passes. Bounds are inclusive.
+func (m metricCheck) breach(v float64, target string) string {
+	r := m.spec.ThresholdRange
+	halt := "Halt " + target + " advancement "
+	switch m.kind {
+	case kindSuccessRate:
+		switch {
+		case r != nil && r.Min != nil && v < *r.Min:
+			return fmt.Sprintf("%ssuccess rate %.2f%% < %v%%", halt, v, *r.Min)
+		case r != nil && r.Max != nil && v > *r.Max:
+			return fmt.Sprintf("%ssuccess rate %.2f%% > %v%%", halt, v, *r.Max)
+		case r == nil && v < m.spec.Threshold:
+			return fmt.Sprintf("%ssuccess rate %.2f%% < %v%%", halt, v, m.spec.Threshold)
+		}
+	case kindDuration:
+		d := time.Duration(v) * time.Millisecond
+		switch {
+		case r != nil && r.Min != nil && d < time.Duration(*r.Min)*time.Millisecond:
+			return fmt.Sprintf("%srequest duration %v < %v", halt, d, time.Duration(*r.Min)*time.Millisecond)
+		case r != nil && r.Max != nil && d > time.Duration(*r.Max)*time.Millisecond:
+			return fmt.Sprintf("%srequest duration %v > %v", halt, d, time.Duration(*r.Max)*time.Millisecond)
+		case r == nil && d > time.Duration(m.spec.Threshold)*time.Millisecond:
+			return fmt.Sprintf("%srequest duration %v > %v", halt, d, time.Duration(m.spec.Threshold)*time.Millisecond)
+		}
+	default:
+		val := strconv.FormatFloat(v, 'f', -1, 64)
+		switch {
+		case r != nil && r.Min != nil && v < *r.Min:
+			return fmt.Sprintf("%s%s %s < %v", halt, m.spec.Name, val, *r.Min)
+		case r != nil && r.Max != nil && v > *r.Max:
+			return fmt.Sprintf("%s%s %s > %v", halt, m.spec.Name, val, *r.Max)
+		case r == nil && v > m.spec.Threshold:
+			return fmt.Sprintf("%s%s %s > %v", halt, m.spec.Name, val, m.spec.Threshold)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,217 @@
+package fakecluster
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	istiov1beta1 "github.com/fluxcd/flagger/pkg/apis/istio/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/canarysim/canarysim/engine"
+)
+
+// Backend is the contract every cluster backend fulfils: the engine's
+// Cluster port plus what the simulator does as the cluster's users and
+// controllers (apply manifests, run the workload simulator, read back what
+// is served). A Backend is confined to one goroutine.
+type Backend interface {
+	engine.Cluster
+	// CreateCanary stores the Canary object (status written later by the
+	// engine through the status subresource).
+	CreateCanary(ctx context.Context, c *flaggerv1.Canary) error
+	// ApplyDeployment creates d, or updates its spec as `kubectl apply` would.
+	ApplyDeployment(ctx context.Context, d *appsv1.Deployment) error
+	// Advance runs the workload simulator up to virtual time now: Deployments
+	// whose rollout is due get their status written.
+	Advance(ctx context.Context, now time.Time) error
+	// NextDue is the next virtual time Advance has work, if any.
+	NextDue() (time.Time, bool)
+	// Serving says what a Deployment's ready pods run.
+	Serving(name string) Serving
+	// Name identifies the backend in outputs ("fake", "envtest").
+	Name() string
+}
+
+// Scheme registers the kinds canarysim stores: Deployments, Services, the
+// Flagger Canary and Istio's VirtualService. It is deliberately small:
+// fake-client writes cost grows with the scheme.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		appsv1.AddToScheme, corev1.AddToScheme, flaggerv1.AddToScheme, istiov1beta1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("building scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// clientCluster implements Backend over a controller-runtime client. The
+// in-memory and envtest backends differ only in the client and in who
+// bumps metadata.generation.
+type clientCluster struct {
+	c              client.Client
+	bumpGeneration bool // true where no API server maintains generation
+	workloads      *workloads
+	canary         *flaggerv1.Canary // last stored copy, for status writes
+	name           string
+}
+
+var _ Backend = (*clientCluster)(nil)
+
+func (cc *clientCluster) Name() string { return cc.name }
+
+// GetDeployment implements engine.Deployments.
+func (cc *clientCluster) GetDeployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error) {
+	d := &appsv1.Deployment{}
+	if err := cc.c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// CreateDeployment implements engine.Deployments.
+func (cc *clientCluster) CreateDeployment(ctx context.Context, d *appsv1.Deployment) error {
+	d = d.DeepCopy()
+	if cc.bumpGeneration {
+		d.Generation = 1
+	}
+	d.Status = appsv1.DeploymentStatus{}
+	if err := cc.c.Create(ctx, d); err != nil {
+		return err
+	}
+	cc.workloads.specChanged(d)
+	return nil
+}
+
+// UpdateDeployment implements engine.Deployments: it writes spec and
+// metadata, retrying on conflicts the way a controller does (re-read,
+// re-apply the desired spec).
+func (cc *clientCluster) UpdateDeployment(ctx context.Context, d *appsv1.Deployment) error {
+	for attempt := 0; ; attempt++ {
+		cur, err := cc.GetDeployment(ctx, d.Namespace, d.Name)
+		if err != nil {
+			return err
+		}
+		changed := !equality.Semantic.DeepEqual(cur.Spec, d.Spec)
+		if !changed && equality.Semantic.DeepEqual(cur.Labels, d.Labels) && equality.Semantic.DeepEqual(cur.Annotations, d.Annotations) {
+			d.ObjectMeta = cur.ObjectMeta
+			return nil
+		}
+		next := cur.DeepCopy()
+		next.Spec = *d.Spec.DeepCopy()
+		next.Labels, next.Annotations = d.Labels, d.Annotations
+		if changed && cc.bumpGeneration {
+			next.Generation++
+		}
+		err = cc.c.Update(ctx, next)
+		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		d.ObjectMeta = next.ObjectMeta
+		if changed {
+			cc.workloads.specChanged(next)
+		}
+		return nil
+	}
+}
+
+// maxConflictRetries bounds re-read-and-retry loops on 409 Conflict.
+const maxConflictRetries = 5
+
+// ApplyDeployment implements Backend.
+func (cc *clientCluster) ApplyDeployment(ctx context.Context, d *appsv1.Deployment) error {
+	_, err := cc.GetDeployment(ctx, d.Namespace, d.Name)
+	if apierrors.IsNotFound(err) {
+		return cc.CreateDeployment(ctx, d)
+	}
+	if err != nil {
+		return err
+	}
+	return cc.UpdateDeployment(ctx, d.DeepCopy())
+}
+
+// EnsureService implements engine.Services.
+func (cc *clientCluster) EnsureService(ctx context.Context, svc *corev1.Service) error {
+	err := cc.c.Create(ctx, svc.DeepCopy())
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+// CreateCanary implements Backend.
+func (cc *clientCluster) CreateCanary(ctx context.Context, c *flaggerv1.Canary) error {
+	obj := c.DeepCopy()
+	obj.Status = flaggerv1.CanaryStatus{}
+	obj.ResourceVersion = ""
+	if err := cc.c.Create(ctx, obj); err != nil {
+		return fmt.Errorf("creating canary %s.%s: %w", c.Name, c.Namespace, err)
+	}
+	cc.canary = obj
+	return nil
+}
+
+// WriteCanaryStatus implements engine.StatusWriter through the status
+// subresource, re-reading on conflict.
+func (cc *clientCluster) WriteCanaryStatus(ctx context.Context, c *flaggerv1.Canary, st flaggerv1.CanaryStatus) error {
+	obj := cc.canary
+	for attempt := 0; ; attempt++ {
+		if obj == nil {
+			obj = &flaggerv1.Canary{}
+			if err := cc.c.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, obj); err != nil {
+				return err
+			}
+		}
+		obj.Status = *st.DeepCopy()
+		err := cc.c.Status().Update(ctx, obj)
+		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
+			obj = nil
+			continue
+		}
+		if err != nil {
+			cc.canary = nil
+			return err
+		}
+		cc.canary = obj
+		return nil
+	}
+}
+
+// Advance implements Backend.
+func (cc *clientCluster) Advance(ctx context.Context, now time.Time) error {
+	return cc.workloads.advance(ctx, cc, now)
+}
+
+// NextDue implements Backend.
+func (cc *clientCluster) NextDue() (time.Time, bool) { return cc.workloads.nextDue() }
+
+// Serving implements Backend.
+func (cc *clientCluster) Serving(name string) Serving { return cc.workloads.serving(name) }
+
+// writeStatus writes a Deployment's status, re-reading on conflict.
+func (cc *clientCluster) writeStatus(ctx context.Context, key client.ObjectKey, mutate func(*appsv1.Deployment)) error {
+	for attempt := 0; ; attempt++ {
+		d := &appsv1.Deployment{}
+		if err := cc.c.Get(ctx, key, d); err != nil {
+			return err
+		}
+		mutate(d)
+		err := cc.c.Status().Update(ctx, d)
+		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
+			continue
+		}
+		return err
+	}
+}

@@ -1,0 +1,194 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+)
+
+// Builtin metric names Flagger evaluates without a template.
+const (
+	MetricSuccessRate = "request-success-rate"
+	MetricDuration    = "request-duration"
+)
+
+// analysisIntervalRE is the pattern Flagger's CRD enforces on
+// spec.analysis.interval.
+var analysisIntervalRE = regexp.MustCompile(`^[0-9]+(m|s)`)
+
+// promDurationRE accepts the PromQL range durations a metric window can use.
+var promDurationRE = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
+
+// canary finds, decodes and validates the Canary.
+func (l *loader) canary(scen document, src ObjectSource, embedded []document) *flaggerv1.Canary {
+	d := l.source(scen, src, "spec.canary")
+	if d == nil && src.File == "" && len(src.Inline) == 0 {
+		d = l.pickEmbedded(scen, embedded, "Canary", "spec.canary")
+	}
+	if d == nil {
+		if src.File == "" && len(src.Inline) == 0 && len(embedded) == 0 {
+			line, col := scen.position("spec")
+			l.errs.add(scen.file, line, col, "spec.canary", "no Canary: set spec.canary.file or spec.canary.inline, or add a flagger.app/v1beta1 Canary document to the file")
+		}
+		return nil
+	}
+	prefix := "spec.canary.inline"
+	c := &flaggerv1.Canary{}
+	before := len(l.errs)
+	l.decodeObject(d, scen.file, prefix, c)
+	if len(l.errs) > before {
+		return nil
+	}
+	if d.file != scen.file {
+		prefix = ""
+	}
+	if c.Namespace == "" {
+		c.Namespace = "default"
+	}
+	l.validateCanary(*d, prefix, c)
+	return c
+}
+
+// validateCanary checks what Flagger's CRD and controller would reject,
+// and what the simulator does not model yet.
+func (l *loader) validateCanary(d document, prefix string, c *flaggerv1.Canary) {
+	at := func(path, format string, args ...any) {
+		line, col := d.position(joinPath(prefix, path))
+		l.errs.add(d.file, line, col, joinPath(prefix, path), format, args...)
+	}
+	warn := func(path, format string, args ...any) {
+		line, _ := d.position(joinPath(prefix, path))
+		l.warns = append(l.warns, fmt.Sprintf("%s:%d: %s: %s", d.file, line, joinPath(prefix, path), fmt.Sprintf(format, args...)))
+	}
+	if c.Name == "" {
+		at("metadata.name", "required")
+	}
+	if k := c.Spec.TargetRef.Kind; k != "Deployment" {
+		at("spec.targetRef.kind", "%q is not simulated; only Deployment targets are", k)
+	}
+	if c.Spec.TargetRef.Name == "" {
+		at("spec.targetRef.name", "required")
+	}
+	if p := c.Spec.Provider; p != "" && p != "istio" {
+		at("spec.provider", "provider %q is not simulated yet; istio is", p)
+	}
+	if c.Spec.AutoscalerRef != nil {
+		warn("spec.autoscalerRef", "autoscalers are not simulated; replicas stay fixed")
+	}
+	if c.Spec.RevertOnDeletion {
+		warn("spec.revertOnDeletion", "scenarios never delete the Canary; the field has no effect")
+	}
+	if c.Spec.ProgressDeadlineSeconds != nil && *c.Spec.ProgressDeadlineSeconds < 0 {
+		at("spec.progressDeadlineSeconds", "must not be negative")
+	}
+	a := c.GetAnalysis()
+	if a == nil {
+		if !c.Spec.SkipAnalysis {
+			at("spec.analysis", "required unless spec.skipAnalysis is true")
+		}
+		return
+	}
+	l.validateAnalysis(at, warn, a)
+}
+
+type reporter func(path, format string, args ...any)
+
+func (l *loader) validateAnalysis(at, warn reporter, a *flaggerv1.CanaryAnalysis) {
+	const p = "spec.analysis"
+	if a.Interval != "" && !analysisIntervalRE.MatchString(a.Interval) {
+		at(p+".interval", "%q is not a duration like 30s or 1m", a.Interval)
+	} else if _, err := time.ParseDuration(a.Interval); a.Interval != "" && err != nil {
+		at(p+".interval", "%q: %v", a.Interval, err)
+	}
+	weights := []struct {
+		name string
+		v    int
+	}{{"maxWeight", a.MaxWeight}, {"stepWeight", a.StepWeight}, {"stepWeightPromotion", a.StepWeightPromotion}}
+	for _, w := range weights {
+		name, v := w.name, w.v
+		switch {
+		case v < 0:
+			at(p+"."+name, "must not be negative, got %d", v)
+		case v > 100:
+			warn(p+"."+name, "%d is over 100: weights are capped at 100 (Flagger never promotes with maxWeight over 100)", v)
+		}
+	}
+	for i, w := range a.StepWeights {
+		if w < 0 || w > 100 {
+			at(fmt.Sprintf("%s.stepWeights[%d]", p, i), "must be between 0 and 100, got %d", w)
+		}
+	}
+	readiness := []struct {
+		name string
+		v    *int
+	}{{"primaryReadyThreshold", a.PrimaryReadyThreshold}, {"canaryReadyThreshold", a.CanaryReadyThreshold}}
+	for _, r := range readiness {
+		name, v := r.name, r.v
+		if v != nil && (*v < 0 || *v > 100) {
+			at(p+"."+name, "must be between 0 and 100, got %d", *v)
+		}
+	}
+	if a.Iterations > 0 {
+		at(p+".iterations", "A/B testing and blue/green (iterations) are not simulated yet; use stepWeight or stepWeights")
+	}
+	if len(a.Match) > 0 {
+		at(p+".match", "A/B testing (match) is not simulated yet")
+	}
+	if a.Mirror {
+		at(p+".mirror", "traffic mirroring is not simulated yet")
+	}
+	if a.SessionAffinity != nil {
+		warn(p+".sessionAffinity", "session affinity is not simulated; traffic is split by weight only")
+	}
+	if len(a.Alerts) > 0 {
+		warn(p+".alerts", "alerts are not sent or recorded yet")
+	}
+	for i, m := range a.Metrics {
+		l.validateMetric(at, fmt.Sprintf("%s.metrics[%d]", p, i), m)
+	}
+	for i, h := range a.Webhooks {
+		l.validateWebhook(at, warn, fmt.Sprintf("%s.webhooks[%d]", p, i), h)
+	}
+}
+
+func (l *loader) validateMetric(at reporter, path string, m flaggerv1.CanaryMetric) {
+	if m.Name == "" {
+		at(path+".name", "required")
+	}
+	if m.TemplateRef != nil {
+		at(path+".templateRef", "MetricTemplates are not simulated yet; use a builtin metric or an inline query")
+	}
+	builtin := m.Name == MetricSuccessRate || m.Name == MetricDuration
+	if !builtin && m.Query == "" && m.TemplateRef == nil {
+		at(path+".name", "%q is not a builtin metric (%s, %s) and has no query or templateRef: Flagger fails this check on every tick", m.Name, MetricSuccessRate, MetricDuration)
+	}
+	if m.Interval != "" && !promDurationRE.MatchString(m.Interval) {
+		at(path+".interval", "%q is not a PromQL duration like 1m", m.Interval)
+	}
+	if r := m.ThresholdRange; r != nil && r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+		at(path+".thresholdRange", "min %v is greater than max %v", *r.Min, *r.Max)
+	}
+}
+
+var knownHookTypes = map[flaggerv1.HookType]bool{
+	flaggerv1.RolloutHook: true, flaggerv1.PreRolloutHook: true, flaggerv1.PostRolloutHook: true,
+	flaggerv1.ConfirmRolloutHook: true, flaggerv1.ConfirmPromotionHook: true, flaggerv1.EventHook: true,
+	flaggerv1.RollbackHook: true, flaggerv1.ConfirmTrafficIncreaseHook: true, "": true,
+}
+
+func (l *loader) validateWebhook(at, warn reporter, path string, h flaggerv1.CanaryWebhook) {
+	if !knownHookTypes[h.Type] {
+		at(path+".type", "unknown webhook type %q", h.Type)
+		return
+	}
+	switch h.Type {
+	case flaggerv1.RollbackHook:
+		warn(path, "webhook %q is never called; it is simulated as not signalling a rollback (scripted answers are not supported yet)", h.Name)
+	case flaggerv1.EventHook:
+		warn(path, "event webhook %q is never called; events are not forwarded yet", h.Name)
+	default:
+		warn(path, "webhook %q is never called; it is simulated as always succeeding (scripted answers are not supported yet)", h.Name)
+	}
+}

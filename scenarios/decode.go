@@ -1,0 +1,202 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	sigsjson "sigs.k8s.io/json"
+)
+
+// document is one YAML document of an input file, kept as a node tree so
+// any field path can be mapped back to its line and column.
+type document struct {
+	file string
+	root *yaml.Node // the document's top-level mapping
+}
+
+// head is the part of every Kubernetes-style document we dispatch on.
+type head struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+}
+
+// splitDocuments parses every YAML document of data. Empty documents are
+// skipped; a syntax error is reported with its line.
+func splitDocuments(file string, data []byte) ([]document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []document
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, yamlSyntaxError(file, err)
+		}
+		if len(n.Content) == 0 || n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null" {
+			continue
+		}
+		root := n.Content[0]
+		if root.Kind != yaml.MappingNode {
+			return nil, &FieldError{File: file, Line: root.Line, Col: root.Column, Msg: "document is not a mapping"}
+		}
+		docs = append(docs, document{file: file, root: root})
+	}
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlSyntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	fe := &FieldError{File: file, Msg: msg}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		fe.Line, _ = strconv.Atoi(m[1])
+	}
+	return fe
+}
+
+// toJSON converts a node tree to JSON, the form Kubernetes API types decode.
+func toJSON(n *yaml.Node) ([]byte, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+var (
+	unknownFieldRE = regexp.MustCompile(`(unknown|duplicate) field "([^"]*)"`)
+	typeFieldRE    = regexp.MustCompile(`Go struct field [^.\s]+\.(\S+) of type (\S+)`)
+	typeValueRE    = regexp.MustCompile(`cannot unmarshal (\S+) into`)
+)
+
+// decodeStrict decodes n (found at path prefix, "" for a whole document)
+// into out, rejecting unknown and duplicate fields. Every problem is added
+// to errs with the position of the offending node.
+func decodeStrict(d document, n *yaml.Node, prefix string, out any, errs *fieldErrors) {
+	data, err := toJSON(n)
+	if err != nil {
+		errs.add(d.file, n.Line, n.Column, prefix, "%v", err)
+		return
+	}
+	strict, err := sigsjson.UnmarshalStrict(data, out, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	for _, se := range strict {
+		m := unknownFieldRE.FindStringSubmatch(se.Error())
+		if m == nil {
+			addAt(d, n, prefix, "", errs, "%v", se)
+			continue
+		}
+		addAt(d, n, prefix, m[2], errs, "%s field", m[1])
+	}
+	if err != nil {
+		if m := typeFieldRE.FindStringSubmatch(err.Error()); m != nil {
+			got := "value"
+			if v := typeValueRE.FindStringSubmatch(err.Error()); v != nil {
+				got = v[1]
+			}
+			addAt(d, n, prefix, m[1], errs, "cannot use a %s here, want %s", got, m[2])
+			return
+		}
+		addAt(d, n, prefix, "", errs, "%v", err)
+	}
+}
+
+// addAt records an error at the node found by path (relative to n), or
+// at the deepest ancestor that exists.
+func addAt(d document, n *yaml.Node, prefix, rel string, errs *fieldErrors, format string, args ...any) {
+	target := lookup(n, rel)
+	errs.add(d.file, target.Line, target.Column, joinPath(prefix, rel), format, args...)
+}
+
+func joinPath(prefix, rel string) string {
+	switch {
+	case prefix == "":
+		return rel
+	case rel == "":
+		return prefix
+	case strings.HasPrefix(rel, "["):
+		return prefix + rel
+	default:
+		return prefix + "." + rel
+	}
+}
+
+// lookup walks a dotted path with [i] indexes ("spec.faults[0].start") from n.
+// It returns the deepest node reached; for a key it returns the key node, so
+// the position points at the field name.
+func lookup(n *yaml.Node, path string) *yaml.Node {
+	cur := n
+	for _, seg := range splitPath(path) {
+		next, key := child(cur, seg)
+		if next == nil {
+			if key != nil {
+				return key
+			}
+			return cur
+		}
+		if key != nil && next.Kind == yaml.ScalarNode {
+			return next
+		}
+		cur = next
+	}
+	return cur
+}
+
+func splitPath(path string) []string {
+	if path == "" {
+		return nil
+	}
+	path = strings.ReplaceAll(path, "[", ".[")
+	var out []string
+	for _, s := range strings.Split(path, ".") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// child returns the value node for a key or [i] segment, and the key node
+// for a mapping key.
+func child(n *yaml.Node, seg string) (val, key *yaml.Node) {
+	if strings.HasPrefix(seg, "[") {
+		i, err := strconv.Atoi(strings.Trim(seg, "[]"))
+		if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
+			return nil, nil
+		}
+		return n.Content[i], nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == seg {
+			return n.Content[i+1], n.Content[i]
+		}
+	}
+	return nil, nil
+}
+
+// position returns the line and column of path inside a document.
+func (d document) position(path string) (int, int) {
+	n := lookup(d.root, path)
+	return n.Line, n.Column
+}
+
+// describe is used in messages about a whole document.
+func (d document) describe() string {
+	var h head
+	data, err := toJSON(d.root)
+	if err == nil {
+		_ = json.Unmarshal(data, &h)
+	}
+	return fmt.Sprintf("%s %s", h.APIVersion, h.Kind)
+}

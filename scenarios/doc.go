@@ -1,0 +1,14 @@
+// Package scenarios owns canarysim's input formats: the Scenario document
+// (apiVersion canarysim.dev/v1alpha1), the Flagger Canary it rehearses
+// (decoded with Flagger's own v1beta1 types) and the target Deployment.
+//
+// Load decodes strictly (unknown or duplicate fields are errors), applies
+// defaults and validates; every problem is a *FieldError naming file, line,
+// column and field path, all returned at once and all matching ErrInput.
+//
+//	loaded, err := scenarios.Load("testdata/seed/example-healthy.yaml")
+//
+// Limitations: only Deployment targets and the istio provider are accepted;
+// A/B, blue/green, mirroring and MetricTemplates are rejected with a clear
+// error until the engine simulates them.
+package scenarios

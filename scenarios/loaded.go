@@ -1,0 +1,102 @@
+package scenarios
+
+import (
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Loaded is a validated, defaulted scenario with every referenced object
+// parsed. Nothing after Load does I/O; the simulator reads only this.
+type Loaded struct {
+	// File is the scenario file as given; Name and Description come from
+	// its metadata.
+	File        string
+	Name        string
+	Description string
+	// Digest is the hex SHA-256 of every input byte (scenario file and the
+	// files it references, in reading order), so a result can be tied to
+	// its inputs.
+	Digest string
+	// Warnings name fields that are accepted but not simulated.
+	Warnings []string
+
+	// Canary is the Flagger Canary, parsed with Flagger's own types.
+	Canary *flaggerv1.Canary
+	// Target is the Deployment running the stable version at start.
+	Target *appsv1.Deployment
+	// NewTemplate is the target's pod template after the revision.
+	NewTemplate corev1.PodTemplateSpec
+	// Provider is the mesh provider simulated (istio).
+	Provider string
+
+	Horizon        time.Duration
+	ScrapeInterval time.Duration
+	TickOffset     time.Duration
+	RevisionAt     time.Duration
+
+	Traffic TrafficProfile
+	Stable  VersionBehaviour
+	New     VersionBehaviour
+	Faults  []FaultSpec
+	// Expect is "promote", "rollback" or "" when the scenario does not say.
+	Expect string
+}
+
+// TrafficKind selects the traffic profile's shape.
+type TrafficKind int
+
+// Traffic shapes.
+const (
+	TrafficConstant TrafficKind = iota
+	TrafficDiurnal
+	TrafficSteps
+)
+
+// TrafficProfile is the request rate over virtual time since the Canary was
+// created. Only the fields of Kind are set.
+type TrafficProfile struct {
+	Kind     TrafficKind
+	RPS      float64 // constant
+	MinRPS   float64 // diurnal
+	MaxRPS   float64 // diurnal
+	Period   time.Duration
+	PeakAt   time.Duration
+	StepAt   []time.Duration // steps, ascending, StepAt[0] == 0
+	StepRPSs []float64
+}
+
+// VersionBehaviour is a version's healthy behaviour.
+type VersionBehaviour struct {
+	ErrorRate    float64 // fraction 0..1
+	P50, P99     time.Duration
+	RolloutDelay time.Duration
+}
+
+// FaultVersion says which version a fault degrades.
+type FaultVersion int
+
+// Fault targets.
+const (
+	FaultCanary FaultVersion = iota
+	FaultStable
+)
+
+// FaultSpec is a validated fault. Times are relative to the revision.
+type FaultSpec struct {
+	Name    string
+	Version FaultVersion
+	// Start is used when WhenWeight is zero.
+	Start time.Duration
+	// WhenWeight > 0 starts the fault when the routed canary weight first
+	// reaches it.
+	WhenWeight int
+	// End is zero when the fault lasts to the horizon.
+	End             time.Duration
+	Ramp            time.Duration
+	ErrorRate       float64 // fraction 0..1
+	AddedLatency    time.Duration
+	LatencyFraction float64 // 0..1
+}

@@ -1,0 +1,220 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+)
+
+// Defaults for optional scenario fields.
+const (
+	DefaultHorizon        = 2 * time.Hour
+	DefaultScrapeInterval = 15 * time.Second
+	DefaultTickOffset     = 5 * time.Second
+	DefaultRevisionAt     = 3 * time.Minute
+	DefaultRolloutDelay   = 30 * time.Second
+	DefaultDiurnalPeriod  = 24 * time.Hour
+)
+
+// specResolver turns the string-typed Spec into Loaded fields, reporting
+// each problem at its position in the scenario document.
+type specResolver struct {
+	l   *loader
+	doc document
+}
+
+func (r specResolver) errAt(path, format string, args ...any) {
+	line, col := r.doc.position(path)
+	r.l.errs.add(r.doc.file, line, col, path, format, args...)
+}
+
+// duration parses an optional non-negative duration, returning def when s
+// is empty.
+func (r specResolver) duration(path, s string, def time.Duration) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		r.errAt(path, "%q is not a duration like 30s, 5m or 1h30m", s)
+		return def
+	}
+	if d < 0 {
+		r.errAt(path, "must not be negative, got %s", s)
+		return def
+	}
+	return d
+}
+
+// positive is duration with the extra rule that zero is not allowed.
+func (r specResolver) positive(path, s string, def time.Duration) time.Duration {
+	d := r.duration(path, s, def)
+	if s != "" && d == 0 {
+		r.errAt(path, "must be greater than zero")
+		return def
+	}
+	return d
+}
+
+// percent checks a 0..100 percentage and returns it as a fraction.
+func (r specResolver) percent(path string, v float64) float64 {
+	if v < 0 || v > 100 {
+		r.errAt(path, "must be a percentage between 0 and 100, got %v", v)
+		return 0
+	}
+	return v / 100
+}
+
+func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
+	r := specResolver{l: l, doc: doc}
+	if s.APIVersion != APIVersion {
+		r.errAt("apiVersion", "want %s", APIVersion)
+	}
+	if s.Metadata.Name == "" {
+		r.errAt("metadata.name", "required")
+	}
+	sp := &s.Spec
+	out.Provider = "istio"
+	switch {
+	case sp.Provider != "" && sp.Provider != "istio":
+		r.errAt("spec.provider", "provider %q is not simulated yet; istio is", sp.Provider)
+	case out.Canary != nil && out.Canary.Spec.Provider != "" && sp.Provider == "":
+		out.Provider = out.Canary.Spec.Provider
+	}
+	out.Horizon = r.positive("spec.horizon", sp.Horizon, DefaultHorizon)
+	out.ScrapeInterval = r.positive("spec.scrapeInterval", sp.ScrapeInterval, DefaultScrapeInterval)
+	out.TickOffset = r.duration("spec.tickOffset", sp.TickOffset, DefaultTickOffset)
+	out.RevisionAt = r.duration("spec.revision.at", sp.Revision.At, DefaultRevisionAt)
+	if out.ScrapeInterval < time.Second {
+		r.errAt("spec.scrapeInterval", "must be at least 1s")
+	}
+	if out.Target != nil {
+		out.NewTemplate = newTemplate(out.Target, sp.Revision.Image)
+	}
+	out.Traffic = r.traffic(sp.Traffic)
+	out.Stable = r.behaviour("spec.versions.stable", sp.Versions.Stable)
+	out.New = r.behaviour("spec.versions.canary", sp.Versions.Canary)
+	for i, f := range sp.Faults {
+		out.Faults = append(out.Faults, r.fault(fmt.Sprintf("spec.faults[%d]", i), f))
+	}
+	switch sp.Expect {
+	case "", "promote", "rollback":
+		out.Expect = sp.Expect
+	default:
+		r.errAt("spec.expect", "%q: want promote or rollback", sp.Expect)
+	}
+}
+
+func (r specResolver) traffic(t Traffic) TrafficProfile {
+	const p = "spec.traffic"
+	set := 0
+	for _, on := range []bool{t.RPS != nil, t.Diurnal != nil, len(t.Steps) > 0} {
+		if on {
+			set++
+		}
+	}
+	if set != 1 {
+		r.errAt(p, "set exactly one of rps, diurnal or steps")
+		return TrafficProfile{}
+	}
+	switch {
+	case t.RPS != nil:
+		if *t.RPS < 0 {
+			r.errAt(p+".rps", "must not be negative")
+		}
+		return TrafficProfile{Kind: TrafficConstant, RPS: *t.RPS}
+	case t.Diurnal != nil:
+		d := t.Diurnal
+		if d.MinRPS < 0 || d.MaxRPS < d.MinRPS {
+			r.errAt(p+".diurnal", "want 0 <= minRPS <= maxRPS, got %v and %v", d.MinRPS, d.MaxRPS)
+		}
+		return TrafficProfile{
+			Kind: TrafficDiurnal, MinRPS: d.MinRPS, MaxRPS: d.MaxRPS,
+			Period: r.positive(p+".diurnal.period", d.Period, DefaultDiurnalPeriod),
+			PeakAt: r.duration(p+".diurnal.peakAt", d.PeakAt, 0),
+		}
+	default:
+		return r.steps(p+".steps", t.Steps)
+	}
+}
+
+func (r specResolver) steps(p string, steps []TrafficStep) TrafficProfile {
+	out := TrafficProfile{Kind: TrafficSteps}
+	for i, s := range steps {
+		path := fmt.Sprintf("%s[%d]", p, i)
+		at := r.duration(path+".at", s.At, 0)
+		if s.At == "" {
+			r.errAt(path+".at", "required")
+		}
+		if i == 0 && at != 0 {
+			r.errAt(path+".at", "the first step must start at 0s")
+		}
+		if i > 0 && at <= out.StepAt[i-1] {
+			r.errAt(path+".at", "steps must be in increasing time order")
+		}
+		if s.RPS < 0 {
+			r.errAt(path+".rps", "must not be negative")
+		}
+		out.StepAt = append(out.StepAt, at)
+		out.StepRPSs = append(out.StepRPSs, s.RPS)
+	}
+	return out
+}
+
+func (r specResolver) behaviour(p string, b Behaviour) VersionBehaviour {
+	out := VersionBehaviour{
+		ErrorRate:    r.percent(p+".errorPercent", b.ErrorPercent),
+		P50:          r.positive(p+".latency.p50", b.Latency.P50, 0),
+		P99:          r.positive(p+".latency.p99", b.Latency.P99, 0),
+		RolloutDelay: r.duration(p+".rolloutDelay", b.RolloutDelay, DefaultRolloutDelay),
+	}
+	switch {
+	case b.Latency.P50 == "" || b.Latency.P99 == "":
+		r.errAt(p+".latency", "p50 and p99 are required")
+	case out.P99 <= out.P50:
+		r.errAt(p+".latency.p99", "must be greater than p50 (%s)", b.Latency.P50)
+	}
+	return out
+}
+
+func (r specResolver) fault(p string, f Fault) FaultSpec {
+	out := FaultSpec{Name: f.Name, ErrorRate: r.percent(p+".errorPercent", f.ErrorPercent)}
+	switch f.Version {
+	case "", "canary":
+		out.Version = FaultCanary
+	case "stable":
+		out.Version = FaultStable
+	default:
+		r.errAt(p+".version", "%q: want canary or stable", f.Version)
+	}
+	switch {
+	case f.Start != "" && f.WhenWeight != nil:
+		r.errAt(p, "set start or whenWeight, not both")
+	case f.WhenWeight != nil:
+		if *f.WhenWeight < 1 || *f.WhenWeight > 100 {
+			r.errAt(p+".whenWeight", "must be a percentage between 1 and 100, got %d", *f.WhenWeight)
+		}
+		out.WhenWeight = *f.WhenWeight
+	default:
+		out.Start = r.duration(p+".start", f.Start, 0)
+	}
+	out.End = r.duration(p+".end", f.End, 0)
+	if f.End != "" && f.WhenWeight != nil {
+		r.errAt(p+".end", "end is a time since the revision; it cannot be combined with whenWeight")
+	} else if f.End != "" && out.End <= out.Start {
+		r.errAt(p+".end", "must be after start")
+	}
+	out.Ramp = r.duration(p+".ramp", f.Ramp, 0)
+	out.AddedLatency = r.duration(p+".addedLatency", f.AddedLatency, 0)
+	switch {
+	case f.LatencyPercent != nil && f.AddedLatency == "":
+		r.errAt(p+".latencyPercent", "needs addedLatency")
+	case f.LatencyPercent != nil:
+		out.LatencyFraction = r.percent(p+".latencyPercent", *f.LatencyPercent)
+	case f.AddedLatency != "":
+		out.LatencyFraction = 1
+	}
+	if out.ErrorRate == 0 && out.AddedLatency == 0 {
+		r.errAt(p, "a fault needs errorPercent or addedLatency")
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/canarysim/canarysim/engine"
+	"github.com/canarysim/canarysim/internal/promadapter"
+	"github.com/canarysim/canarysim/scenarios"
+)
+
+// loop jumps from event to event until the rollout ends or the horizon is
+// reached. At one instant the order is: workload status, revision, scrape,
+// analysis tick, so a tick sees the samples scraped at its own time.
+func (r *runner) loop(ctx context.Context) error {
+	end := r.l.RevisionAt + r.l.Horizon
+	nextScrape, nextTick := time.Duration(0), r.l.TickOffset
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := min(nextScrape, nextTick)
+		if !r.revised {
+			now = min(now, r.l.RevisionAt)
+		}
+		if due, ok := r.cl.NextDue(); ok {
+			now = min(now, due.Sub(Epoch))
+		}
+		if now > end {
+			r.accrue(r.accrued, end)
+			r.endedAt = end
+			return nil
+		}
+		r.accrue(r.accrued, now)
+		if err := r.cl.Advance(ctx, Epoch.Add(now)); err != nil {
+			return err
+		}
+		if !r.revised && now == r.l.RevisionAt {
+			if err := r.applyRevision(ctx); err != nil {
+				return err
+			}
+		}
+		if now == nextScrape {
+			if err := scrape(ctx, r.metrics, []*workloadMetrics{r.primary, r.canary}, now); err != nil {
+				return err
+			}
+			nextScrape += r.scrapeIv
+		}
+		if now == nextTick {
+			if r.tick(ctx, now) {
+				r.endedAt = now
+				return nil
+			}
+			nextTick += r.interval
+		}
+	}
+}
+
+// applyRevision changes the target's pod template, as `kubectl set image`
+// would: the live replica count (scaled to zero by Flagger) is kept.
+func (r *runner) applyRevision(ctx context.Context) error {
+	r.revised = true
+	t := r.l.Target
+	d, err := r.cl.GetDeployment(ctx, t.Namespace, t.Name)
+	if err != nil {
+		return err
+	}
+	d.Spec.Template = *r.l.NewTemplate.DeepCopy()
+	return r.cl.UpdateDeployment(ctx, d)
+}
+
+// tick runs one analysis tick and reports whether the rollout is over.
+func (r *runner) tick(ctx context.Context, now time.Duration) bool {
+	rec := r.eng.Tick(ctx, Epoch.Add(now))
+	if routes, err := r.cl.Routes(ctx, r.l.Canary); err == nil {
+		r.routes, r.routerReady = routes, true
+	}
+	rec.Routes = r.routes
+	r.startWeightFaults(now)
+	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, CanaryFaulty: r.canaryFaulty(now), Tick: rec})
+	if now <= r.l.RevisionAt {
+		return false
+	}
+	switch rec.Phase {
+	case flaggerv1.CanaryPhaseSucceeded:
+		r.outcome = Succeeded
+		return true
+	case flaggerv1.CanaryPhaseFailed:
+		r.outcome = Failed
+		return true
+	}
+	return false
+}
+
+// startWeightFaults starts faults triggered by the routed canary weight.
+func (r *runner) startWeightFaults(now time.Duration) {
+	for i := range r.faults {
+		f := &r.faults[i]
+		if !f.started && f.spec.WhenWeight > 0 && r.routes.Canary >= f.spec.WhenWeight {
+			f.started, f.start = true, now
+		}
+	}
+}
+
+// canaryFaulty reports whether a fault is active on the version the canary
+// workload serves at t.
+func (r *runner) canaryFaulty(t time.Duration) bool {
+	s := r.cl.Serving(r.canary.name)
+	if s.Template == nil {
+		return false
+	}
+	return behaviourAt(scenarios.VersionBehaviour{}, r.faultsFor(r.isNew(s.Template)), t).faulty
+}
+
+// accrue generates the traffic of [a, b) with the routes and serving state
+// of a, and tallies ground truth for the part after the revision.
+func (r *runner) accrue(a, b time.Duration) {
+	if b <= a {
+		return
+	}
+	r.accrued = b
+	total := expectedRequests(r.l.Traffic, a, b)
+	mid := a + (b-a)/2
+	counted := a >= r.l.RevisionAt
+	primaryShare, canaryShare := 0.0, 1.0
+	if r.routerReady {
+		primaryShare, canaryShare = float64(r.routes.Primary)/100, float64(r.routes.Canary)/100
+	}
+	r.serve(r.primary, primaryShare*total, mid, counted, false)
+	r.serve(r.canary, canaryShare*total, mid, counted, true)
+}
+
+func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted, isCanary bool) {
+	if mean <= 0 {
+		return
+	}
+	s := r.cl.Serving(w.name)
+	if s.Available == 0 || s.Template == nil {
+		n := w.smp.poisson(mean)
+		if counted {
+			r.truth.Unserved += n
+		}
+		return
+	}
+	isNew := r.isNew(s.Template)
+	v := r.l.Stable
+	if isNew {
+		v = r.l.New
+	}
+	cond := behaviourAt(v, r.faultsFor(isNew), mid)
+	got := w.draw(r.cells, cond, mean, r.okCells, r.errCells, r.probs)
+	if !counted {
+		return
+	}
+	t := Tally{Requests: got.requests, Errors: got.errors, Slow: got.slow, Failed: got.errors + got.slow}
+	if isNew {
+		r.truth.Canary.add(t)
+	} else {
+		r.truth.Stable.add(t)
+	}
+	if isCanary && cond.faulty {
+		r.truth.FaultyCanary.add(t)
+		r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.routes.Canary)
+	}
+}
+
+// faultsFor returns the faults that apply to one version.
+func (r *runner) faultsFor(isNew bool) []activeFault {
+	want := scenarios.FaultStable
+	if isNew {
+		want = scenarios.FaultCanary
+	}
+	var out []activeFault
+	for _, f := range r.faults {
+		if f.spec.Version == want {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// isNew tells whether a pod template runs the new revision: same revision
+// annotation and container images as the scenario's new template.
+func (r *runner) isNew(t *corev1.PodTemplateSpec) bool {
+	nt := &r.l.NewTemplate
+	if nt.Annotations[scenarios.RevisionAnnotation] != t.Annotations[scenarios.RevisionAnnotation] {
+		return false
+	}
+	if len(nt.Spec.Containers) != len(t.Spec.Containers) {
+		return false
+	}
+	for i := range nt.Spec.Containers {
+		if nt.Spec.Containers[i].Image != t.Spec.Containers[i].Image {
+			return false
+		}
+	}
+	return true
+}
+
+// versionDelays gives the workload simulator each version's rollout delay.
+type versionDelays struct{ r *runner }
+
+func (v versionDelays) RolloutDelay(t *corev1.PodTemplateSpec) time.Duration {
+	if v.r.isNew(t) {
+		return v.r.l.New.RolloutDelay
+	}
+	return v.r.l.Stable.RolloutDelay
+}
+
+// queryAdapter serves the engine's MetricSource from the run's TSDB view,
+// with Flagger's reading of a result: the last series wins; an empty
+// vector or NaN is "no values".
+type queryAdapter struct{ run *promadapter.Run }
+
+var _ engine.MetricSource = queryAdapter{}
+
+func (q queryAdapter) Query(ctx context.Context, query string, at time.Time) (float64, error) {
+	vals, err := q.run.Query(ctx, query, at)
+	if err != nil {
+		return 0, err
+	}
+	if len(vals) == 0 {
+		return 0, engine.ErrNoValues
+	}
+	v := vals[len(vals)-1]
+	if math.IsNaN(v) {
+		return 0, engine.ErrNoValues
+	}
+	return v, nil
+}

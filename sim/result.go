@@ -1,0 +1,63 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/canarysim/canarysim/engine"
+)
+
+// Outcome is how a run ended.
+type Outcome string
+
+// Outcomes.
+const (
+	Succeeded  Outcome = "Succeeded"  // promoted
+	Failed     Outcome = "Failed"     // rolled back
+	Incomplete Outcome = "Incomplete" // horizon reached first
+)
+
+// TickRecord is one analysis tick, stamped with T, the virtual time since the
+// revision was applied (negative while the Canary initialises), and the
+// faults active on the canary at that moment.
+type TickRecord struct {
+	T            time.Duration
+	CanaryFaulty bool
+	engine.Tick
+}
+
+// GroundTruth is exact request accounting from the revision on, kept beside
+// the metrics (never read back from Prometheus).
+type GroundTruth struct {
+	// Stable and Canary tally requests served by each version, wherever
+	// it runs (after promotion the primary serves the canary version).
+	Stable Tally `json:"stable"`
+	Canary Tally `json:"canary"`
+	// FaultyCanary tallies requests served by the canary workload while a
+	// fault was active on the version it runs: the blast radius.
+	FaultyCanary Tally `json:"faultyCanary"`
+	// Unserved counts requests routed to a workload with no available pods.
+	Unserved int64 `json:"unserved"`
+	// PeakFaultyWeight is the highest routed canary weight while faulty.
+	PeakFaultyWeight int `json:"peakFaultyWeight"`
+	// LatencyBoundMs is the policy's request-duration bound used to count
+	// slow requests (0 when the policy has none).
+	LatencyBoundMs float64 `json:"latencyBoundMs"`
+}
+
+// Result is everything one run produced.
+type Result struct {
+	Scenario string
+	File     string
+	Digest   string
+	Seed     uint64
+	Backend  string
+	Warnings []string
+
+	Outcome      Outcome
+	RevisionAt   time.Duration  // since the Canary was created
+	End          time.Duration  // since the revision
+	PromotedAt   *time.Duration // since the revision, when Succeeded
+	RolledBackAt *time.Duration // since the revision, when Failed
+	Ticks        []TickRecord
+	Truth        GroundTruth
+}

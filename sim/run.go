@@ -1,0 +1,180 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
+	"github.com/canarysim/canarysim/fakecluster"
+	"github.com/canarysim/canarysim/internal/promadapter"
+	"github.com/canarysim/canarysim/scenarios"
+)
+
+// Epoch is virtual time zero, the moment the Canary is created. Sample
+// timestamps and query times are offsets from it, never wall time.
+var Epoch = time.Unix(0, 0).UTC()
+
+// NewBackend builds the cluster a run acts on.
+type NewBackend func(b fakecluster.Behaviour, epoch time.Time) (fakecluster.Backend, error)
+
+// Options tune one run.
+type Options struct {
+	// Seed selects the random streams.
+	Seed uint64
+	// Store is a metrics store to reuse (sweeps keep one per worker); nil
+	// opens and closes one for this run. It must not be used by another
+	// goroutine during the run.
+	Store *promadapter.Store
+	// Backend builds the cluster; nil means the in-memory backend.
+	Backend NewBackend
+}
+
+// Run simulates one rollout of l with opts.Seed and returns its timeline
+// and ground truth. The same inputs and seed give the same Result.
+func Run(ctx context.Context, l *scenarios.Loaded, opts Options) (*Result, error) {
+	store := opts.Store
+	if store == nil {
+		s, err := promadapter.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		store = s
+	}
+	r, err := newRunner(ctx, l, opts, store)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.loop(ctx); err != nil {
+		return nil, fmt.Errorf("simulating %s (seed %d): %w", l.Name, opts.Seed, err)
+	}
+	return r.result(), nil
+}
+
+// runner is the state of one run's event loop.
+type runner struct {
+	l       *scenarios.Loaded
+	seed    uint64
+	cl      fakecluster.Backend
+	eng     *engine.Engine
+	metrics *promadapter.Run
+	cells   latencyCells
+	primary *workloadMetrics
+	canary  *workloadMetrics
+	faults  []activeFault
+
+	routes      engine.Routes
+	routerReady bool
+	accrued     time.Duration // traffic generated up to here
+	revised     bool
+	ticks       []TickRecord
+	truth       GroundTruth
+	outcome     Outcome
+	endedAt     time.Duration
+
+	probs              []float64
+	okCells, errCells  []int64
+	interval, scrapeIv time.Duration
+}
+
+func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *promadapter.Store) (*runner, error) {
+	r := &runner{l: l, seed: opts.Seed, scrapeIv: l.ScrapeInterval, outcome: Incomplete}
+	newBackend := opts.Backend
+	if newBackend == nil {
+		newBackend = fakecluster.NewMemory
+	}
+	cl, err := newBackend(versionDelays{r}, Epoch)
+	if err != nil {
+		return nil, err
+	}
+	r.cl = cl
+	run, err := store.NewRun()
+	if err != nil {
+		return nil, err
+	}
+	r.metrics = run
+	src := queryAdapter{run}
+	if r.eng, err = engine.New(l.Canary, cl, src, nil); err != nil {
+		return nil, err
+	}
+	r.interval = r.eng.Interval()
+	r.truth.LatencyBoundMs = latencyBound(l.Canary)
+	r.cells = newLatencyCells(r.truth.LatencyBoundMs)
+	n := len(r.cells.upper) + 1
+	r.probs, r.okCells, r.errCells = make([]float64, n), make([]int64, n), make([]int64, n)
+	r.initWorkloads()
+	r.initFaults()
+	if err := cl.CreateCanary(ctx, l.Canary); err != nil {
+		return nil, err
+	}
+	if err := cl.ApplyDeployment(ctx, l.Target); err != nil {
+		return nil, fmt.Errorf("creating target deployment: %w", err)
+	}
+	return r, nil
+}
+
+func (r *runner) initWorkloads() {
+	c := r.l.Canary
+	_, primarySvc, canarySvc := c.GetServiceNames()
+	mk := func(name, svc string) *workloadMetrics {
+		return &workloadMetrics{
+			name: name, namespace: c.Namespace, service: svc + "." + c.Namespace + ".svc.cluster.local",
+			smp: newSampler(r.seed, r.l.Name, name), buckets: make([]float64, len(istioBucketsMs)+1),
+		}
+	}
+	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
+	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
+}
+
+func (r *runner) initFaults() {
+	for _, f := range r.l.Faults {
+		af := activeFault{spec: f}
+		if f.WhenWeight == 0 {
+			af.started = true
+			af.start = r.l.RevisionAt + f.Start
+		}
+		if f.End > 0 {
+			af.end = r.l.RevisionAt + f.End
+		}
+		r.faults = append(r.faults, af)
+	}
+}
+
+// latencyBound is the request-duration bound (ms) of the Canary's policy.
+func latencyBound(c *flaggerv1.Canary) float64 {
+	a := c.GetAnalysis()
+	if a == nil {
+		return 0
+	}
+	for _, m := range a.Metrics {
+		if m.Name != engine.MetricDuration {
+			continue
+		}
+		if m.ThresholdRange != nil && m.ThresholdRange.Max != nil {
+			return float64(int64(*m.ThresholdRange.Max))
+		}
+		if m.ThresholdRange == nil && m.Threshold > 0 {
+			return float64(int64(m.Threshold))
+		}
+	}
+	return 0
+}
+
+func (r *runner) result() *Result {
+	res := &Result{
+		Scenario: r.l.Name, File: r.l.File, Digest: r.l.Digest, Seed: r.seed, Backend: r.cl.Name(),
+		Warnings: r.l.Warnings, Outcome: r.outcome, RevisionAt: r.l.RevisionAt,
+		End: r.endedAt - r.l.RevisionAt, Ticks: r.ticks, Truth: r.truth,
+	}
+	end := res.End
+	switch r.outcome {
+	case Succeeded:
+		res.PromotedAt = &end
+	case Failed:
+		res.RolledBackAt = &end
+	}
+	return res
+}
