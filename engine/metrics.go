@@ -127,7 +127,7 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 	switch {
 	case errors.Is(err, ErrNoValues):
 		ck.Verdict = VerdictNoData
-		return ck, &Event{EventWarning, fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic: %v", m.spec.Name, target, err)}
+		return ck, &Event{EventWarning, fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic", m.spec.Name, target)}
 	case err != nil:
 		ck.Verdict = VerdictError
 		return ck, &Event{EventWarning, fmt.Sprintf("Metric query failed for %s: %v", m.spec.Name, err)}

@@ -169,4 +169,3 @@ func (l *loader) decodeObject(d *document, scenFile string, prefix string, out a
 	}
 	decodeStrict(*d, d.root, prefix, out, &l.errs)
 }
-

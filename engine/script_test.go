@@ -1,0 +1,338 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/canarysim/canarysim/engine"
+	"github.com/canarysim/canarysim/fakecluster"
+)
+
+// TestScripts runs the datadriven scripts in testdata/: each drives the
+// engine tick by tick against the in-memory cluster backend, with metric
+// answers scripted per metric name. Rewrite with -rewrite and review the
+// diff against flagger-semantics.md.
+func TestScripts(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		h := &harness{t: t}
+		datadriven.RunTest(t, path, h.handle)
+	})
+}
+
+var epoch = time.Unix(0, 0).UTC()
+
+// harness is the state of one script.
+type harness struct {
+	t       *testing.T
+	canary  *flaggerv1.Canary
+	target  *appsv1.Deployment
+	cl      fakecluster.Backend
+	eng     *engine.Engine
+	metrics scriptedMetrics
+	delays  delays
+	now     time.Duration
+}
+
+func (h *harness) handle(t *testing.T, d *datadriven.TestData) string {
+	ctx := context.Background()
+	switch d.Cmd {
+	case "canary":
+		// canary stepWeight=10 maxWeight=50 threshold=3 [stepWeights=1,2,10,80]
+		//   [stepWeightPromotion=20] [skipAnalysis] [suspend] [deadline=60]
+		//   [metrics=request-success-rate,request-duration,latency] [replicas=2]
+		return h.newCanary(ctx, t, d)
+	case "delay":
+		// delay stable=30s new=5m: rollout delay per version, for later changes.
+		for _, a := range d.CmdArgs {
+			v, err := time.ParseDuration(a.Vals[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.delays[a.Key] = v
+		}
+		return ""
+	case "metric":
+		// metric name=request-success-rate value=98.5 | nodata | nan | error
+		return h.setMetric(t, d)
+	case "revise":
+		// revise image=podinfo:v3
+		return h.revise(ctx, t, d)
+	case "tick":
+		// tick [n=3]: advance the workload simulator to now, tick, then move
+		// now forward by one analysis interval.
+		n := 1
+		if d.HasArg("n") {
+			d.ScanArgs(t, "n", &n)
+		}
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			h.tick(ctx, t, &b)
+		}
+		return b.String()
+	case "primary":
+		// primary: the primary Deployment's image and replicas.
+		p, err := h.cl.GetDeployment(ctx, h.canary.Namespace, h.canary.Spec.TargetRef.Name+"-primary")
+		if err != nil {
+			return err.Error() + "\n"
+		}
+		return fmt.Sprintf("image=%s replicas=%d generation=%d\n", p.Spec.Template.Spec.Containers[0].Image, *p.Spec.Replicas, p.Generation)
+	case "target":
+		// target: the target Deployment's image and replicas.
+		p, err := h.cl.GetDeployment(ctx, h.canary.Namespace, h.canary.Spec.TargetRef.Name)
+		if err != nil {
+			return err.Error() + "\n"
+		}
+		return fmt.Sprintf("image=%s replicas=%d\n", p.Spec.Template.Spec.Containers[0].Image, *p.Spec.Replicas)
+	case "status":
+		// status: the Canary status the engine holds.
+		st := h.eng.Status()
+		return fmt.Sprintf("phase=%s failedChecks=%d canaryWeight=%d iterations=%d\n", st.Phase, st.FailedChecks, st.CanaryWeight, st.Iterations)
+	}
+	t.Fatalf("unknown command %q", d.Cmd)
+	return ""
+}
+
+func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.TestData) string {
+	a := &flaggerv1.CanaryAnalysis{Interval: "1m", Threshold: 3}
+	c := &flaggerv1.Canary{
+		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "default"},
+		Spec: flaggerv1.CanarySpec{
+			TargetRef: flaggerv1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
+			Service:   flaggerv1.CanaryService{Port: 9898},
+			Analysis:  a,
+		},
+	}
+	replicas := 2
+	metrics := "request-success-rate"
+	for _, arg := range d.CmdArgs {
+		switch arg.Key {
+		case "stepWeight", "maxWeight", "threshold", "stepWeightPromotion", "deadline", "replicas":
+			v := atoi(t, arg.Vals[0])
+			setInt(a, c, arg.Key, v, &replicas)
+		case "stepWeights":
+			for _, s := range strings.Split(arg.Vals[0], ",") {
+				a.StepWeights = append(a.StepWeights, atoi(t, s))
+			}
+		case "skipAnalysis":
+			c.Spec.SkipAnalysis = true
+		case "suspend":
+			c.Spec.Suspend = true
+		case "metrics":
+			metrics = arg.Vals[0]
+		default:
+			t.Fatalf("canary: unknown argument %q", arg.Key)
+		}
+	}
+	a.Metrics = metricSpecs(t, metrics)
+	h.canary, h.now = c, 0
+	h.target = target(int32(replicas))
+	h.delays = delays{"stable": 0, "new": 0}
+	h.metrics = scriptedMetrics{answers: map[string]answer{}}
+	cl, err := fakecluster.NewMemory(h.delays, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cl = cl
+	if err := cl.CreateCanary(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ApplyDeployment(ctx, h.target); err != nil {
+		t.Fatal(err)
+	}
+	if h.eng, err = engine.New(c, cl, &h.metrics, nil); err != nil {
+		return err.Error() + "\n"
+	}
+	return ""
+}
+
+func setInt(a *flaggerv1.CanaryAnalysis, c *flaggerv1.Canary, key string, v int, replicas *int) {
+	switch key {
+	case "stepWeight":
+		a.StepWeight = v
+	case "maxWeight":
+		a.MaxWeight = v
+	case "threshold":
+		a.Threshold = v
+	case "stepWeightPromotion":
+		a.StepWeightPromotion = v
+	case "deadline":
+		s := int32(v)
+		c.Spec.ProgressDeadlineSeconds = &s
+	case "replicas":
+		*replicas = v
+	}
+}
+
+// metricSpecs builds the metric list: request-success-rate (min 99),
+// request-duration (max 500 ms), latency (an inline query, max 500).
+func metricSpecs(t *testing.T, list string) []flaggerv1.CanaryMetric {
+	var out []flaggerv1.CanaryMetric
+	f := func(v float64) *float64 { return &v }
+	for _, name := range strings.Split(list, ",") {
+		switch name {
+		case "request-success-rate":
+			out = append(out, flaggerv1.CanaryMetric{Name: name, Interval: "1m", ThresholdRange: &flaggerv1.CanaryThresholdRange{Min: f(99)}})
+		case "request-duration":
+			out = append(out, flaggerv1.CanaryMetric{Name: name, Interval: "1m", ThresholdRange: &flaggerv1.CanaryThresholdRange{Max: f(500)}})
+		case "latency":
+			out = append(out, flaggerv1.CanaryMetric{Name: name, Query: `avg(latency{app="{{ target }}"})`, ThresholdRange: &flaggerv1.CanaryThresholdRange{Max: f(500)}})
+		case "undefined":
+			out = append(out, flaggerv1.CanaryMetric{Name: name})
+		case "none":
+		default:
+			t.Fatalf("unknown metric %q", name)
+		}
+	}
+	return out
+}
+
+func target(replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": "podinfo"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "podinfo", Image: "podinfo:v1"}}},
+			},
+		},
+	}
+}
+
+func (h *harness) setMetric(t *testing.T, d *datadriven.TestData) string {
+	var name string
+	d.ScanArgs(t, "name", &name)
+	var a answer
+	switch {
+	case d.HasArg("value"):
+		var s string
+		d.ScanArgs(t, "value", &s)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.value = v
+	case d.HasArg("nodata"):
+		a.err = engine.ErrNoValues
+	case d.HasArg("nan"):
+		a.value = math.NaN()
+	case d.HasArg("error"):
+		a.err = errors.New("bad_data: parse error")
+	default:
+		t.Fatal("metric needs value=, nodata, nan or error")
+	}
+	h.metrics.answers[name] = a
+	return ""
+}
+
+func (h *harness) revise(ctx context.Context, t *testing.T, d *datadriven.TestData) string {
+	image := "podinfo:v2"
+	if d.HasArg("image") {
+		d.ScanArgs(t, "image", &image)
+	}
+	if err := h.cl.Advance(ctx, epoch.Add(h.now)); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := h.cl.GetDeployment(ctx, "default", "podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Template.Spec.Containers[0].Image = image
+	if err := h.cl.UpdateDeployment(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	return ""
+}
+
+func (h *harness) tick(ctx context.Context, t *testing.T, b *strings.Builder) {
+	now := epoch.Add(h.now)
+	if err := h.cl.Advance(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	rec := h.eng.Tick(ctx, now)
+	routes := "-"
+	if r, err := h.cl.Routes(ctx, h.canary); err == nil {
+		routes = fmt.Sprintf("%d/%d", r.Primary, r.Canary)
+		if r.Mirrored {
+			routes += " mirrored"
+		}
+	}
+	st := rec.Status
+	fmt.Fprintf(b, "%s %s routes=%s failed=%d weight=%d\n", h.now, rec.Phase, routes, st.FailedChecks, st.CanaryWeight)
+	for _, c := range rec.Checks {
+		val := "-"
+		if c.HasValue {
+			val = strconv.FormatFloat(c.Value, 'f', -1, 64)
+		}
+		fmt.Fprintf(b, "  check %s=%s %s\n", c.Metric, val, c.Verdict)
+	}
+	for _, e := range rec.Events {
+		fmt.Fprintf(b, "  %s %s\n", e.Type, e.Message)
+	}
+	h.now += h.eng.Interval()
+}
+
+func atoi(t *testing.T, s string) int {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// delays is the workload simulator's rollout delay per version: images
+// ending in v1 are the stable version, anything else is new.
+type delays map[string]time.Duration
+
+func (d delays) RolloutDelay(t *corev1.PodTemplateSpec) time.Duration {
+	if strings.HasSuffix(t.Spec.Containers[0].Image, ":v1") {
+		return d["stable"]
+	}
+	return d["new"]
+}
+
+// answer is a scripted metric result.
+type answer struct {
+	value float64
+	err   error
+}
+
+// scriptedMetrics answers by metric: the query is recognised by the metric
+// it was rendered from. Unscripted builtins answer healthy values.
+type scriptedMetrics struct {
+	answers map[string]answer
+	queries int
+}
+
+func (s *scriptedMetrics) Query(_ context.Context, q string, _ time.Time) (float64, error) {
+	s.queries++
+	name := "latency"
+	switch {
+	case strings.Contains(q, "istio_requests_total"):
+		name = "request-success-rate"
+	case strings.Contains(q, "istio_request_duration"):
+		name = "request-duration"
+	}
+	a, ok := s.answers[name]
+	if !ok {
+		return 100, nil
+	}
+	if a.err == nil && math.IsNaN(a.value) {
+		return 0, engine.ErrNoValues
+	}
+	return a.value, a.err
+}
