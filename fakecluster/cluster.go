@@ -58,7 +58,7 @@ func Scheme() (*runtime.Scheme, error) {
 // in-memory and envtest backends differ only in the client and in who
 // bumps metadata.generation.
 type clientCluster struct {
-	c              client.Client
+	s              *store
 	bumpGeneration bool // true where no API server maintains generation
 	workloads      *workloads
 	canary         *flaggerv1.Canary // last stored copy, for status writes
@@ -72,7 +72,7 @@ func (cc *clientCluster) Name() string { return cc.name }
 // GetDeployment implements engine.Deployments.
 func (cc *clientCluster) GetDeployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error) {
 	d := &appsv1.Deployment{}
-	if err := cc.c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, d); err != nil {
+	if err := cc.s.get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -85,7 +85,7 @@ func (cc *clientCluster) CreateDeployment(ctx context.Context, d *appsv1.Deploym
 		d.Generation = 1
 	}
 	d.Status = appsv1.DeploymentStatus{}
-	if err := cc.c.Create(ctx, d); err != nil {
+	if err := cc.s.create(ctx, d); err != nil {
 		return err
 	}
 	cc.workloads.specChanged(d)
@@ -112,7 +112,7 @@ func (cc *clientCluster) UpdateDeployment(ctx context.Context, d *appsv1.Deploym
 		if changed && cc.bumpGeneration {
 			next.Generation++
 		}
-		err = cc.c.Update(ctx, next)
+		err = cc.s.update(ctx, next)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			continue
 		}
@@ -144,7 +144,7 @@ func (cc *clientCluster) ApplyDeployment(ctx context.Context, d *appsv1.Deployme
 
 // EnsureService implements engine.Services.
 func (cc *clientCluster) EnsureService(ctx context.Context, svc *corev1.Service) error {
-	err := cc.c.Create(ctx, svc.DeepCopy())
+	err := cc.s.create(ctx, svc.DeepCopy())
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
@@ -156,7 +156,7 @@ func (cc *clientCluster) CreateCanary(ctx context.Context, c *flaggerv1.Canary) 
 	obj := c.DeepCopy()
 	obj.Status = flaggerv1.CanaryStatus{}
 	obj.ResourceVersion = ""
-	if err := cc.c.Create(ctx, obj); err != nil {
+	if err := cc.s.create(ctx, obj); err != nil {
 		return fmt.Errorf("creating canary %s.%s: %w", c.Name, c.Namespace, err)
 	}
 	cc.canary = obj
@@ -170,12 +170,12 @@ func (cc *clientCluster) WriteCanaryStatus(ctx context.Context, c *flaggerv1.Can
 	for attempt := 0; ; attempt++ {
 		if obj == nil {
 			obj = &flaggerv1.Canary{}
-			if err := cc.c.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, obj); err != nil {
+			if err := cc.s.get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, obj); err != nil {
 				return err
 			}
 		}
 		obj.Status = *st.DeepCopy()
-		err := cc.c.Status().Update(ctx, obj)
+		err := cc.s.updateStatus(ctx, obj)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			obj = nil
 			continue
@@ -204,11 +204,11 @@ func (cc *clientCluster) Serving(name string) Serving { return cc.workloads.serv
 func (cc *clientCluster) writeStatus(ctx context.Context, key client.ObjectKey, mutate func(*appsv1.Deployment)) error {
 	for attempt := 0; ; attempt++ {
 		d := &appsv1.Deployment{}
-		if err := cc.c.Get(ctx, key, d); err != nil {
+		if err := cc.s.get(ctx, key, d); err != nil {
 			return err
 		}
 		mutate(d)
-		err := cc.c.Status().Update(ctx, d)
+		err := cc.s.updateStatus(ctx, d)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			continue
 		}

@@ -26,5 +26,5 @@ func NewMemory(b Behaviour, epoch time.Time) (Backend, error) {
 		WithObjectTracker(tracker).
 		WithStatusSubresource(&appsv1.Deployment{}, &flaggerv1.Canary{}).
 		Build()
-	return &clientCluster{c: c, bumpGeneration: true, workloads: newWorkloads(b, epoch), name: "fake"}, nil
+	return &clientCluster{s: newStore(c), bumpGeneration: true, workloads: newWorkloads(b, epoch), name: "fake"}, nil
 }

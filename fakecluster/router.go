@@ -32,7 +32,7 @@ func (cc *clientCluster) EnsureRouter(ctx context.Context, c *flaggerv1.Canary) 
 			}},
 		},
 	}
-	err := cc.c.Create(ctx, vs)
+	err := cc.s.create(ctx, vs)
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
@@ -87,7 +87,7 @@ func (cc *clientCluster) SetRoutes(ctx context.Context, c *flaggerv1.Canary, r e
 			h.Mirror = &istiov1beta1.Destination{Host: canary}
 		}
 		vs.Spec.Http = []istiov1beta1.HTTPRoute{h}
-		err = cc.c.Update(ctx, vs)
+		err = cc.s.update(ctx, vs)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			continue
 		}
@@ -101,7 +101,7 @@ func (cc *clientCluster) SetRoutes(ctx context.Context, c *flaggerv1.Canary, r e
 func (cc *clientCluster) virtualService(ctx context.Context, c *flaggerv1.Canary) (*istiov1beta1.VirtualService, error) {
 	apex, _, _ := c.GetServiceNames()
 	vs := &istiov1beta1.VirtualService{}
-	if err := cc.c.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: apex}, vs); err != nil {
+	if err := cc.s.get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: apex}, vs); err != nil {
 		return nil, fmt.Errorf("reading VirtualService %s.%s: %w", apex, c.Namespace, err)
 	}
 	return vs, nil

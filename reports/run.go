@@ -26,6 +26,7 @@ type RunDoc struct {
 	TimeToPromoteSeconds  *float64        `json:"timeToPromoteSeconds"`
 	TimeToRollbackSeconds *float64        `json:"timeToRollbackSeconds"`
 	EndSeconds            float64         `json:"endSeconds"`
+	PrimaryVersion        string          `json:"primaryVersion"`
 	Timeline              []TickDoc       `json:"timeline"`
 	GroundTruth           sim.GroundTruth `json:"groundTruth"`
 	Warnings              []string        `json:"warnings"`
@@ -67,6 +68,7 @@ func NewRunDoc(r *sim.Result) RunDoc {
 		TimeToPromoteSeconds:  optSeconds(r.PromotedAt),
 		TimeToRollbackSeconds: optSeconds(r.RolledBackAt),
 		EndSeconds:            seconds(r.End),
+		PrimaryVersion:        r.PrimaryVersion,
 		GroundTruth:           r.Truth,
 		Warnings:              append([]string{}, r.Warnings...),
 		Timeline:              make([]TickDoc, 0, len(r.Ticks)),

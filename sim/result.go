@@ -60,4 +60,7 @@ type Result struct {
 	RolledBackAt *time.Duration // since the revision, when Failed
 	Ticks        []TickRecord
 	Truth        GroundTruth
+	// PrimaryVersion is the version the primary serves when the run ends:
+	// "stable", or "canary" once the new revision was promoted.
+	PrimaryVersion string
 }

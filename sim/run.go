@@ -169,6 +169,10 @@ func (r *runner) result() *Result {
 		Warnings: r.l.Warnings, Outcome: r.outcome, RevisionAt: r.l.RevisionAt,
 		End: r.endedAt - r.l.RevisionAt, Ticks: r.ticks, Truth: r.truth,
 	}
+	res.PrimaryVersion = "stable"
+	if s := r.cl.Serving(r.primary.name); s.Template != nil && r.isNew(s.Template) {
+		res.PrimaryVersion = "canary"
+	}
 	end := res.End
 	switch r.outcome {
 	case Succeeded:
