@@ -34,33 +34,26 @@ func (l *loader) canary(scen document, src ObjectSource, embedded []document) *f
 		}
 		return nil
 	}
-	prefix := "spec.canary.inline"
 	c := &flaggerv1.Canary{}
 	before := len(l.errs)
-	l.decodeObject(d, scen.file, prefix, c)
+	l.decodeObject(d, c)
 	if len(l.errs) > before {
 		return nil
-	}
-	if d.file != scen.file {
-		prefix = ""
 	}
 	if c.Namespace == "" {
 		c.Namespace = "default"
 	}
-	l.validateCanary(*d, prefix, c)
+	l.validateCanary(*d, c)
 	return c
 }
 
 // validateCanary checks what Flagger's CRD and controller would reject,
 // and what the simulator does not model yet.
-func (l *loader) validateCanary(d document, prefix string, c *flaggerv1.Canary) {
-	at := func(path, format string, args ...any) {
-		line, col := d.position(joinPath(prefix, path))
-		l.errs.add(d.file, line, col, joinPath(prefix, path), format, args...)
-	}
+func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
+	at := func(path, format string, args ...any) { d.at(&l.errs, path, format, args...) }
 	warn := func(path, format string, args ...any) {
-		line, _ := d.position(joinPath(prefix, path))
-		l.warns = append(l.warns, fmt.Sprintf("%s:%d: %s: %s", d.file, line, joinPath(prefix, path), fmt.Sprintf(format, args...)))
+		line, _ := d.position(path)
+		l.warns = append(l.warns, fmt.Sprintf("%s:%d: %s: %s", d.file, line, joinPath(d.prefix, path), fmt.Sprintf(format, args...)))
 	}
 	if c.Name == "" {
 		at("metadata.name", "required")

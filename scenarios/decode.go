@@ -17,8 +17,9 @@ import (
 // document is one YAML document of an input file, kept as a node tree so
 // any field path can be mapped back to its line and column.
 type document struct {
-	file string
-	root *yaml.Node // the document's top-level mapping
+	file   string
+	root   *yaml.Node // the document's top-level mapping
+	prefix string     // field path of root in its file ("" for a whole document)
 }
 
 // head is the part of every Kubernetes-style document we dispatch on.
@@ -94,7 +95,8 @@ func decodeStrict(d document, n *yaml.Node, prefix string, out any, errs *fieldE
 			addAt(d, n, prefix, "", errs, "%v", se)
 			continue
 		}
-		addAt(d, n, prefix, m[2], errs, "%s field", m[1])
+		target := lookup(n, m[2], true)
+		errs.add(d.file, target.Line, target.Column, joinPath(prefix, m[2]), "%s field", m[1])
 	}
 	if err != nil {
 		if m := typeFieldRE.FindStringSubmatch(err.Error()); m != nil {
@@ -112,7 +114,7 @@ func decodeStrict(d document, n *yaml.Node, prefix string, out any, errs *fieldE
 // addAt records an error at the node found by path (relative to n), or
 // at the deepest ancestor that exists.
 func addAt(d document, n *yaml.Node, prefix, rel string, errs *fieldErrors, format string, args ...any) {
-	target := lookup(n, rel)
+	target := lookup(n, rel, false)
 	errs.add(d.file, target.Line, target.Column, joinPath(prefix, rel), format, args...)
 }
 
@@ -130,20 +132,18 @@ func joinPath(prefix, rel string) string {
 }
 
 // lookup walks a dotted path with [i] indexes ("spec.faults[0].start") from n.
-// It returns the deepest node reached; for a key it returns the key node, so
-// the position points at the field name.
-func lookup(n *yaml.Node, path string) *yaml.Node {
+// It returns the deepest node reached: a scalar value, or with atKey the
+// key node of the last mapping field, so a position points at a field name.
+func lookup(n *yaml.Node, path string, atKey bool) *yaml.Node {
 	cur := n
-	for _, seg := range splitPath(path) {
+	segs := splitPath(path)
+	for i, seg := range segs {
 		next, key := child(cur, seg)
-		if next == nil {
-			if key != nil {
-				return key
-			}
+		switch {
+		case next == nil:
 			return cur
-		}
-		if key != nil && next.Kind == yaml.ScalarNode {
-			return next
+		case key != nil && (i == len(segs)-1 && atKey):
+			return key
 		}
 		cur = next
 	}
@@ -185,10 +185,18 @@ func child(n *yaml.Node, seg string) (val, key *yaml.Node) {
 	return nil, nil
 }
 
-// position returns the line and column of path inside a document.
+// position returns the line and column of path (relative to the document
+// root) inside a document.
 func (d document) position(path string) (int, int) {
-	n := lookup(d.root, path)
+	n := lookup(d.root, path, false)
 	return n.Line, n.Column
+}
+
+// at records an error at path (relative to the document root), naming the
+// field by its full path in the file.
+func (d document) at(errs *fieldErrors, path, format string, args ...any) {
+	line, col := d.position(path)
+	errs.add(d.file, line, col, joinPath(d.prefix, path), format, args...)
 }
 
 // describe is used in messages about a whole document.

@@ -24,8 +24,11 @@ type FieldError struct {
 // Error renders "file:line:col: path: message", dropping unknown parts.
 func (e *FieldError) Error() string {
 	loc := e.File
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Col > 0:
 		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Col)
+	case e.Line > 0:
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
 	if e.Path == "" {
 		return fmt.Sprintf("%s: %s", loc, e.Msg)

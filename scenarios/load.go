@@ -100,6 +100,7 @@ func decodeHead(d document, h *head) {
 
 // source resolves an ObjectSource to a document: a referenced file (which
 // must hold exactly one document), the inline node, or nil when empty.
+// The document's prefix is the field path of its root within its file.
 func (l *loader) source(scen document, src ObjectSource, path string) *document {
 	switch {
 	case src.File != "" && len(src.Inline) > 0:
@@ -109,8 +110,8 @@ func (l *loader) source(scen document, src ObjectSource, path string) *document 
 	case src.File != "":
 		return l.readObjectFile(scen, src.File, path+".file")
 	case len(src.Inline) > 0:
-		n := lookup(scen.root, path+".inline")
-		return &document{file: scen.file, root: n}
+		n := lookup(scen.root, path+".inline", false)
+		return &document{file: scen.file, root: n, prefix: path + ".inline"}
 	}
 	return nil
 }
@@ -161,11 +162,7 @@ func (l *loader) pickEmbedded(scen document, docs []document, what, path string)
 	}
 }
 
-// decodeObject decodes a Kubernetes object strictly. A document that came
-// from the scenario itself carries its path as prefix.
-func (l *loader) decodeObject(d *document, scenFile string, prefix string, out any) {
-	if d.file != scenFile {
-		prefix = ""
-	}
-	decodeStrict(*d, d.root, prefix, out, &l.errs)
+// decodeObject decodes a Kubernetes object strictly.
+func (l *loader) decodeObject(d *document, out any) {
+	decodeStrict(*d, d.root, d.prefix, out, &l.errs)
 }

@@ -23,8 +23,7 @@ type specResolver struct {
 }
 
 func (r specResolver) errAt(path, format string, args ...any) {
-	line, col := r.doc.position(path)
-	r.l.errs.add(r.doc.file, line, col, path, format, args...)
+	r.doc.at(&r.l.errs, path, format, args...)
 }
 
 // duration parses an optional non-negative duration, returning def when s
@@ -55,9 +54,23 @@ func (r specResolver) positive(path, s string, def time.Duration) time.Duration 
 	return d
 }
 
+// MaxRPS bounds request rates: far beyond any service, small enough that
+// the generators' arithmetic stays exact.
+const MaxRPS = 1e7
+
+// MaxHorizon bounds the simulated time after the revision.
+const MaxHorizon = 30 * 24 * time.Hour
+
+// rate checks a request rate.
+func (r specResolver) rate(path string, v float64) {
+	if !(v >= 0 && v <= MaxRPS) {
+		r.errAt(path, "must be between 0 and %g requests per second, got %v", float64(MaxRPS), v)
+	}
+}
+
 // percent checks a 0..100 percentage and returns it as a fraction.
 func (r specResolver) percent(path string, v float64) float64 {
-	if v < 0 || v > 100 {
+	if !(v >= 0 && v <= 100) { // also rejects NaN
 		r.errAt(path, "must be a percentage between 0 and 100, got %v", v)
 		return 0
 	}
@@ -81,6 +94,9 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.Provider = out.Canary.Spec.Provider
 	}
 	out.Horizon = r.positive("spec.horizon", sp.Horizon, DefaultHorizon)
+	if out.Horizon > MaxHorizon {
+		r.errAt("spec.horizon", "must be at most %s", MaxHorizon)
+	}
 	out.ScrapeInterval = r.positive("spec.scrapeInterval", sp.ScrapeInterval, DefaultScrapeInterval)
 	out.TickOffset = r.duration("spec.tickOffset", sp.TickOffset, DefaultTickOffset)
 	out.RevisionAt = r.duration("spec.revision.at", sp.Revision.At, DefaultRevisionAt)
@@ -118,14 +134,14 @@ func (r specResolver) traffic(t Traffic) TrafficProfile {
 	}
 	switch {
 	case t.RPS != nil:
-		if *t.RPS < 0 {
-			r.errAt(p+".rps", "must not be negative")
-		}
+		r.rate(p+".rps", *t.RPS)
 		return TrafficProfile{Kind: TrafficConstant, RPS: *t.RPS}
 	case t.Diurnal != nil:
 		d := t.Diurnal
-		if d.MinRPS < 0 || d.MaxRPS < d.MinRPS {
-			r.errAt(p+".diurnal", "want 0 <= minRPS <= maxRPS, got %v and %v", d.MinRPS, d.MaxRPS)
+		r.rate(p+".diurnal.minRPS", d.MinRPS)
+		r.rate(p+".diurnal.maxRPS", d.MaxRPS)
+		if d.MaxRPS < d.MinRPS {
+			r.errAt(p+".diurnal", "want minRPS <= maxRPS, got %v and %v", d.MinRPS, d.MaxRPS)
 		}
 		return TrafficProfile{
 			Kind: TrafficDiurnal, MinRPS: d.MinRPS, MaxRPS: d.MaxRPS,
@@ -151,9 +167,7 @@ func (r specResolver) steps(p string, steps []TrafficStep) TrafficProfile {
 		if i > 0 && at <= out.StepAt[i-1] {
 			r.errAt(path+".at", "steps must be in increasing time order")
 		}
-		if s.RPS < 0 {
-			r.errAt(path+".rps", "must not be negative")
-		}
+		r.rate(path+".rps", s.RPS)
 		out.StepAt = append(out.StepAt, at)
 		out.StepRPSs = append(out.StepRPSs, s.RPS)
 	}

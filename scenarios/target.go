@@ -31,18 +31,11 @@ func (l *loader) target(scen document, src *ObjectSource, embedded []document, c
 	}
 	dep := &appsv1.Deployment{}
 	before := len(l.errs)
-	l.decodeObject(d, scen.file, "spec.target.inline", dep)
+	l.decodeObject(d, dep)
 	if len(l.errs) > before {
 		return nil
 	}
-	prefix := "spec.target.inline"
-	if d.file != scen.file {
-		prefix = ""
-	}
-	at := func(path, format string, args ...any) {
-		line, col := d.position(joinPath(prefix, path))
-		l.errs.add(d.file, line, col, joinPath(prefix, path), format, args...)
-	}
+	at := func(path, format string, args ...any) { d.at(&l.errs, path, format, args...) }
 	if dep.Namespace == "" {
 		dep.Namespace = c.Namespace
 	}
