@@ -3,6 +3,7 @@ package fakecluster
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
@@ -41,18 +42,29 @@ type Backend interface {
 
 // Scheme registers the kinds canarysim stores: Deployments, Services, the
 // Flagger Canary and Istio's VirtualService. It is deliberately small:
-// fake-client writes cost grows with the scheme.
+// fake-client costs grow with the scheme. The scheme is built once and
+// shared read-only; callers must not register more types in it.
 func Scheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{
-		appsv1.AddToScheme, corev1.AddToScheme, flaggerv1.AddToScheme, istiov1beta1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			return nil, fmt.Errorf("building scheme: %w", err)
+	schemeOnce.Do(func() {
+		s := runtime.NewScheme()
+		for _, add := range []func(*runtime.Scheme) error{
+			appsv1.AddToScheme, corev1.AddToScheme, flaggerv1.AddToScheme, istiov1beta1.AddToScheme,
+		} {
+			if err := add(s); err != nil {
+				schemeErr = fmt.Errorf("building scheme: %w", err)
+				return
+			}
 		}
-	}
-	return s, nil
+		scheme = s
+	})
+	return scheme, schemeErr
 }
+
+var (
+	schemeOnce sync.Once
+	scheme     *runtime.Scheme
+	schemeErr  error
+)
 
 // clientCluster implements Backend over a controller-runtime client. The
 // in-memory and envtest backends differ only in the client and in who

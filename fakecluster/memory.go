@@ -12,8 +12,9 @@ import (
 
 // NewMemory returns the in-memory backend: controller-runtime's fake client
 // with status subresources for Deployments and Canaries, a plain object
-// tracker (fast writes; no managed fields) and our own generation
-// bookkeeping, since no API server maintains metadata.generation here.
+// tracker (no managed fields), typed updates (typedWrites) and our own
+// generation bookkeeping, since no API server maintains
+// metadata.generation here.
 // epoch is the virtual time at which the cluster starts.
 func NewMemory(b Behaviour, epoch time.Time) (Backend, error) {
 	s, err := Scheme()
@@ -25,6 +26,7 @@ func NewMemory(b Behaviour, epoch time.Time) (Backend, error) {
 		WithScheme(s).
 		WithObjectTracker(tracker).
 		WithStatusSubresource(&appsv1.Deployment{}, &flaggerv1.Canary{}).
+		WithInterceptorFuncs(typedWrites{tracker: tracker, scheme: s}.funcs()).
 		Build()
 	return &clientCluster{s: newStore(c), bumpGeneration: true, workloads: newWorkloads(b, epoch), name: "fake"}, nil
 }
