@@ -90,16 +90,26 @@ func (e *Engine) rollback(ctx context.Context) {
 		return
 	}
 	e.event(EventWarning, "Canary failed! Scaling down %s", e.targetID())
-	target, ok := e.getTarget(ctx)
+	target, ok := e.scaleDownTarget(ctx)
 	if !ok {
-		return
-	}
-	if err := e.scaleTarget(ctx, target, 0); err != nil {
-		e.warn(err)
 		return
 	}
 	e.syncStatus(flaggerv1.CanaryPhaseFailed, 0, 0, 0, templateHash(&target.Spec.Template))
 	e.postRollout(ctx, flaggerv1.CanaryPhaseFailed)
+}
+
+// scaleDownTarget reads the target and scales it to zero; false (after a
+// warning) when either fails.
+func (e *Engine) scaleDownTarget(ctx context.Context) (*appsv1.Deployment, bool) {
+	target, ok := e.getTarget(ctx)
+	if !ok {
+		return nil, false
+	}
+	if err := e.scaleTarget(ctx, target, 0); err != nil {
+		e.warn(err)
+		return nil, false
+	}
+	return target, true
 }
 
 // promotionShift is §6.6, the Promoting phase.
@@ -129,12 +139,7 @@ func (e *Engine) promotionShift(ctx context.Context, r Routes) {
 
 // finalise is §3 step 24.
 func (e *Engine) finalise(ctx context.Context) {
-	target, ok := e.getTarget(ctx)
-	if !ok {
-		return
-	}
-	if err := e.scaleTarget(ctx, target, 0); err != nil {
-		e.warn(err)
+	if _, ok := e.scaleDownTarget(ctx); !ok {
 		return
 	}
 	e.setPhase(flaggerv1.CanaryPhaseSucceeded)

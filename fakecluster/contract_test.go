@@ -232,8 +232,12 @@ func readCanary(t *testing.T, b Backend) *flaggerv1.Canary {
 	if !ok {
 		t.Fatalf("backend %T is not a clientCluster", b)
 	}
+	ns := "test"
+	if cc.s.namespace != "" {
+		ns = cc.s.namespace
+	}
 	c := &flaggerv1.Canary{}
-	must(t, cc.s.c.Get(context.Background(), client.ObjectKey{Namespace: "test", Name: "app"}, c))
+	must(t, cc.s.c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "app"}, c))
 	return c
 }
 

@@ -14,9 +14,14 @@ import (
 // once) is kept as the API server returned it, and reads are served from
 // that copy. It is exact here because the backend is the cluster's only
 // writer; a failed write drops the entry so the next read goes to the API.
+//
+// When namespace is set, every object is stored in that namespace on the
+// API server whatever namespace the caller gives it (runs sharing one API
+// server are isolated this way); callers and the cache see their own.
 type store struct {
-	c       client.Client
-	objects map[storeKey]client.Object
+	c         client.Client
+	objects   map[storeKey]client.Object
+	namespace string
 }
 
 type storeKey struct {
@@ -39,23 +44,41 @@ func (s *store) get(ctx context.Context, key client.ObjectKey, obj client.Object
 		copyInto(obj, cached)
 		return nil
 	}
-	if err := s.c.Get(ctx, key, obj); err != nil {
+	apiKey := key
+	if s.namespace != "" {
+		apiKey.Namespace = s.namespace
+	}
+	if err := s.c.Get(ctx, apiKey, obj); err != nil {
 		return err
 	}
+	obj.SetNamespace(key.Namespace)
 	s.remember(obj)
 	return nil
 }
 
 func (s *store) create(ctx context.Context, obj client.Object) error {
-	return s.track(obj, s.c.Create(ctx, obj))
+	return s.track(obj, s.mapped(obj, func() error { return s.c.Create(ctx, obj) }))
 }
 
 func (s *store) update(ctx context.Context, obj client.Object) error {
-	return s.track(obj, s.c.Update(ctx, obj))
+	return s.track(obj, s.mapped(obj, func() error { return s.c.Update(ctx, obj) }))
 }
 
 func (s *store) updateStatus(ctx context.Context, obj client.Object) error {
-	return s.track(obj, s.c.Status().Update(ctx, obj))
+	return s.track(obj, s.mapped(obj, func() error { return s.c.Status().Update(ctx, obj) }))
+}
+
+// mapped runs write with obj moved to the run's namespace, then restores
+// the caller's namespace on obj.
+func (s *store) mapped(obj client.Object, write func() error) error {
+	if s.namespace == "" {
+		return write()
+	}
+	ns := obj.GetNamespace()
+	obj.SetNamespace(s.namespace)
+	err := write()
+	obj.SetNamespace(ns)
+	return err
 }
 
 // track keeps the written object (updated in place by the client with the

@@ -162,15 +162,15 @@ func TestDeterministic(t *testing.T) {
 		var outs [][]byte
 		for _, procs := range []int{1, 2} {
 			prev := runtime.GOMAXPROCS(procs)
-			outs = append(outs, runJSON(t, l, 7, nil))
+			outs = append(outs, runJSON(t, l, sim.Options{Seed: 7}))
 			runtime.GOMAXPROCS(prev)
 		}
 		store, err := promadapter.Open()
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = runJSON(t, load(t, healthyFile), 3, store) // leave another run in the store
-		outs = append(outs, runJSON(t, l, 7, store))
+		_ = runJSON(t, load(t, healthyFile), sim.Options{Seed: 3, Store: store}) // leave another run in the store
+		outs = append(outs, runJSON(t, l, sim.Options{Seed: 7, Store: store}))
 		if err := store.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -179,15 +179,16 @@ func TestDeterministic(t *testing.T) {
 				t.Errorf("%s: output %d differs from output 0", f, i)
 			}
 		}
-		if bytes.Equal(outs[0], runJSON(t, l, 8, nil)) {
+		if bytes.Equal(outs[0], runJSON(t, l, sim.Options{Seed: 8})) {
 			t.Errorf("%s: seeds 7 and 8 gave identical output; the seed is not used", f)
 		}
 	}
 }
 
-func runJSON(t *testing.T, l *scenarios.Loaded, seed uint64, store *promadapter.Store) []byte {
+// runJSON runs l and renders its JSON document.
+func runJSON(t *testing.T, l *scenarios.Loaded, opts sim.Options) []byte {
 	t.Helper()
-	res, err := sim.Run(context.Background(), l, sim.Options{Seed: seed, Store: store})
+	res, err := sim.Run(context.Background(), l, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

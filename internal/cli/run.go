@@ -38,7 +38,7 @@ Exit codes: 0 ok, 1 the outcome contradicts the scenario's "expect",
 	f.StringVarP(&o.file, "file", "f", "", "scenario file (required)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed of the simulation")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
-	f.StringVar(&o.cluster, "cluster", "fake", "cluster backend: fake (in memory)")
+	f.StringVar(&o.cluster, "cluster", "fake", "cluster backend: fake (in memory) or envtest (a real kube-apiserver and etcd)")
 	return cmd
 }
 
@@ -49,8 +49,8 @@ func runRun(cmd *cobra.Command, o *runOptions, s Streams) error {
 	if o.output != "text" && o.output != "json" {
 		return usageError("unknown output %q: want text or json", o.output)
 	}
-	if o.cluster != "fake" {
-		return usageError("unknown cluster %q: only fake is available", o.cluster)
+	if o.cluster != "fake" && o.cluster != "envtest" {
+		return usageError("unknown cluster %q: want fake or envtest", o.cluster)
 	}
 	l, err := scenarios.Load(o.file)
 	if err != nil {
@@ -59,7 +59,16 @@ func runRun(cmd *cobra.Command, o *runOptions, s Streams) error {
 	for _, w := range l.Warnings {
 		fmt.Fprintf(s.Err, "warning: %s\n", w)
 	}
-	res, err := sim.Run(cmd.Context(), l, sim.Options{Seed: o.seed})
+	opts := sim.Options{Seed: o.seed}
+	if o.cluster == "envtest" {
+		cp, err := startControlPlane(cmd.Context(), s.Err)
+		if err != nil {
+			return err
+		}
+		defer stopControlPlane(cp, s.Err)
+		opts.Backend = cp.NewBackend
+	}
+	res, err := sim.Run(cmd.Context(), l, opts)
 	if err != nil {
 		return err
 	}

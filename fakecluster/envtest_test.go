@@ -1,0 +1,53 @@
+package fakecluster
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// controlPlane is started once for the package when the envtest binaries
+// can be found. Without them the envtest tests skip, except under CI=true
+// where they fail: CI must always exercise the real API server.
+var (
+	controlPlane    *ControlPlane
+	controlPlaneErr error
+)
+
+func TestMain(m *testing.M) {
+	controlPlane, controlPlaneErr = StartControlPlane()
+	code := m.Run()
+	if controlPlane != nil {
+		if err := controlPlane.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// needControlPlane returns the shared control plane, or skips (fails under
+// CI=true) when it could not start.
+func needControlPlane(t *testing.T) *ControlPlane {
+	t.Helper()
+	if controlPlane == nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("envtest is required under CI=true: %v", controlPlaneErr)
+		}
+		t.Skipf("envtest unavailable (run make envtest-bin): %v", controlPlaneErr)
+	}
+	return controlPlane
+}
+
+// TestEnvtestContract runs the backend contract against a real
+// kube-apiserver and etcd.
+func TestEnvtestContract(t *testing.T) {
+	cp := needControlPlane(t)
+	runContract(t, func(t *testing.T) Backend {
+		b, err := cp.NewBackend(delayByImage{}, epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
