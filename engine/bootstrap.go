@@ -147,9 +147,10 @@ func (e *Engine) scaleTarget(ctx context.Context, target *appsv1.Deployment, rep
 	if target.Spec.Replicas != nil && *target.Spec.Replicas == replicas {
 		return nil
 	}
-	d := target.DeepCopy()
-	d.Spec.Replicas = &replicas
-	if err := e.cluster.UpdateDeployment(ctx, d); err != nil {
+	d, err := e.cluster.UpdateDeployment(ctx, target.Namespace, target.Name, func(d *appsv1.Deployment) {
+		d.Spec.Replicas = &replicas
+	})
+	if err != nil {
 		return fmt.Errorf("scaling deployment %s to %d: %w", e.targetID(), replicas, err)
 	}
 	*target = *d

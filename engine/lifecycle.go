@@ -205,18 +205,15 @@ func (e *Engine) promote(ctx context.Context, target *appsv1.Deployment) bool {
 	if !ok {
 		return false
 	}
-	p, err := e.cluster.GetDeployment(ctx, e.canary.Namespace, e.primaryName())
+	_, err := e.cluster.UpdateDeployment(ctx, e.canary.Namespace, e.primaryName(), func(p *appsv1.Deployment) {
+		copyRollout(p, target, label, value+"-primary")
+		if target.Spec.Replicas != nil && *target.Spec.Replicas > 0 {
+			r := *target.Spec.Replicas
+			p.Spec.Replicas = &r
+		}
+	})
 	if err != nil {
-		e.warn(fmt.Errorf("deployment %s.%s get query error: %w", e.primaryName(), e.canary.Namespace, err))
-		return false
-	}
-	copyRollout(p, target, label, value+"-primary")
-	if target.Spec.Replicas != nil && *target.Spec.Replicas > 0 {
-		r := *target.Spec.Replicas
-		p.Spec.Replicas = &r
-	}
-	if err := e.cluster.UpdateDeployment(ctx, p); err != nil {
-		e.warn(fmt.Errorf("updating deployment %s.%s template spec: %w", p.Name, p.Namespace, err))
+		e.warn(fmt.Errorf("updating deployment %s.%s template spec: %w", e.primaryName(), e.canary.Namespace, err))
 		return false
 	}
 	return true

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -76,40 +75,52 @@ func templateModel(c *flaggerv1.Canary, window string) flaggerv1.MetricTemplateM
 }
 
 // compileMetrics renders the Canary's metric checks in evaluation order:
-// Flagger's builtin/inline pass, then its template pass (§8.1). A metric
-// with neither a builtin name nor a query is kept as unusable: it fails.
+// Flagger's builtin/inline pass, then its template pass (§8.1). In the first
+// pass a builtin name and an inline query are separate tests, so a metric
+// with both is evaluated twice, as in Flagger. A metric with neither (and
+// no templateRef) is kept as unusable: it fails. templateRef metrics are
+// not simulated yet (ErrUnsupported).
 func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis) ([]metricCheck, error) {
 	var first, second []metricCheck
 	for _, m := range a.Metrics {
+		if m.TemplateRef != nil {
+			return nil, fmt.Errorf("metric %q: templateRef: %w", m.Name, ErrUnsupported)
+		}
 		window := m.Interval
 		if window == "" {
 			window = defaultMetricWindow
 		}
 		model := templateModel(c, window)
 		model.Variables = m.TemplateVariables
-		switch {
-		case m.Name == MetricSuccessRate || m.Name == MetricDuration:
-			kind := kindSuccessRate
-			if m.Name == MetricDuration {
-				kind = kindDuration
+		for _, kind := range []metricKind{kindSuccessRate, kindDuration, kindCustom} {
+			q, ok := queryFor(kind, m)
+			if !ok {
+				continue
 			}
-			q, err := renderQuery(istioQueries[m.Name], model)
-			if err != nil {
-				return nil, err
-			}
-			first = append(first, metricCheck{spec: m, kind: kind, query: q})
-		case m.Query != "":
-			q, err := renderQuery(m.Query, model)
+			rendered, err := renderQuery(q, model)
 			if err != nil {
 				return nil, fmt.Errorf("metric %q: %w", m.Name, err)
 			}
-			first = append(first, metricCheck{spec: m, kind: kindCustom, query: q})
+			first = append(first, metricCheck{spec: m, kind: kind, query: rendered})
 		}
-		if m.TemplateRef == nil && m.Query == "" && m.Name != MetricSuccessRate && m.Name != MetricDuration {
+		if m.Query == "" && m.Name != MetricSuccessRate && m.Name != MetricDuration {
 			second = append(second, metricCheck{spec: m, kind: kindUnusable})
 		}
 	}
 	return append(first, second...), nil
+}
+
+// queryFor is the query template a metric runs as kind, if it runs as it.
+func queryFor(kind metricKind, m flaggerv1.CanaryMetric) (string, bool) {
+	switch {
+	case kind == kindSuccessRate && m.Name == MetricSuccessRate:
+		return istioQueries[MetricSuccessRate], true
+	case kind == kindDuration && m.Name == MetricDuration:
+		return istioQueries[MetricDuration], true
+	case kind == kindCustom && m.Query != "":
+		return m.Query, true
+	}
+	return "", false
 }
 
 // evaluate runs one check at now and returns it with its verdict and the
@@ -121,16 +132,16 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 	}
 	if m.kind == kindUnusable {
 		ck.Verdict = VerdictError
-		return ck, &Event{EventWarning, fmt.Sprintf("Metric query failed for %s: no usable metrics template and query", m.spec.Name)}
+		return ck, &Event{EventWarning, "Metric query failed for no usable metrics template and query were configured"}
 	}
 	v, err := src.Query(ctx, m.query, now)
 	switch {
 	case errors.Is(err, ErrNoValues):
 		ck.Verdict = VerdictNoData
-		return ck, &Event{EventWarning, fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic", m.spec.Name, target)}
+		return ck, &Event{EventWarning, m.noDataMessage(target)}
 	case err != nil:
 		ck.Verdict = VerdictError
-		return ck, &Event{EventWarning, fmt.Sprintf("Metric query failed for %s: %v", m.spec.Name, err)}
+		return ck, &Event{EventWarning, m.errorMessage(err)}
 	}
 	if m.kind == kindDuration {
 		v = float64(int64(v)) // Flagger reads whole milliseconds.
@@ -143,6 +154,23 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 	}
 	ck.Verdict = VerdictFail
 	return ck, &Event{EventWarning, msg}
+}
+
+// noDataMessage is Flagger's warning for an empty result or NaN.
+func (m metricCheck) noDataMessage(target string) string {
+	if m.kind == kindCustom {
+		return "Halt advancement no values found for metric: " + m.spec.Name
+	}
+	return fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic", m.spec.Name, target)
+}
+
+// errorMessage is Flagger's event for a failed query (recorded at error
+// level as a Warning event).
+func (m metricCheck) errorMessage(err error) string {
+	if m.kind == kindCustom {
+		return fmt.Sprintf("Prometheus query failed for %s: %v", m.spec.Name, err)
+	}
+	return fmt.Sprintf("Prometheus query failed: %v", err)
 }
 
 // breach applies Flagger's pass/fail rule (§8.2) and returns the halt
@@ -171,14 +199,13 @@ func (m metricCheck) breach(v float64, target string) string {
 			return fmt.Sprintf("%srequest duration %v > %v", halt, d, time.Duration(m.spec.Threshold)*time.Millisecond)
 		}
 	default:
-		val := strconv.FormatFloat(v, 'f', -1, 64)
 		switch {
 		case r != nil && r.Min != nil && v < *r.Min:
-			return fmt.Sprintf("%s%s %s < %v", halt, m.spec.Name, val, *r.Min)
+			return fmt.Sprintf("%s%s %.2f < %v", halt, m.spec.Name, v, *r.Min)
 		case r != nil && r.Max != nil && v > *r.Max:
-			return fmt.Sprintf("%s%s %s > %v", halt, m.spec.Name, val, *r.Max)
+			return fmt.Sprintf("%s%s %.2f > %v", halt, m.spec.Name, v, *r.Max)
 		case r == nil && v > m.spec.Threshold:
-			return fmt.Sprintf("%s%s %s > %v", halt, m.spec.Name, val, m.spec.Threshold)
+			return fmt.Sprintf("%s%s %.2f > %v", halt, m.spec.Name, v, m.spec.Threshold)
 		}
 	}
 	return ""

@@ -35,13 +35,16 @@ type Routes struct {
 }
 
 // Deployments reads and writes Deployments. Get returns a copy the caller
-// owns, or an error matching ErrNotFound. Create and Update write spec and
-// metadata (never status); the implementation bumps metadata.generation
-// when the spec changes, as an API server does.
+// owns, or an error matching ErrNotFound (or an API NotFound). Create and
+// Update write spec and metadata, never status; metadata.generation grows
+// when the spec changes, as an API server does it. UpdateDeployment reads
+// the current object, applies mutate and writes it; on a 409 Conflict it
+// re-reads and re-applies mutate, as a controller retries, so concurrent
+// changes to other fields survive. It returns the stored object.
 type Deployments interface {
 	GetDeployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error)
 	CreateDeployment(ctx context.Context, d *appsv1.Deployment) error
-	UpdateDeployment(ctx context.Context, d *appsv1.Deployment) error
+	UpdateDeployment(ctx context.Context, namespace, name string, mutate func(*appsv1.Deployment)) (*appsv1.Deployment, error)
 }
 
 // Router holds the traffic split of one Canary. EnsureRouter creates the

@@ -247,12 +247,10 @@ func (h *harness) revise(ctx context.Context, t *testing.T, d *datadriven.TestDa
 	if err := h.cl.Advance(ctx, epoch.Add(h.now)); err != nil {
 		t.Fatal(err)
 	}
-	cur, err := h.cl.GetDeployment(ctx, "default", "podinfo")
+	_, err := h.cl.UpdateDeployment(ctx, "default", "podinfo", func(d *appsv1.Deployment) {
+		d.Spec.Template.Spec.Containers[0].Image = image
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Spec.Template.Spec.Containers[0].Image = image
-	if err := h.cl.UpdateDeployment(ctx, cur); err != nil {
 		t.Fatal(err)
 	}
 	return ""

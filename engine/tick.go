@@ -44,7 +44,7 @@ func (e *Engine) advance(ctx context.Context) {
 	if !e.canaryReady(ctx, target) { // 20
 		return
 	}
-	if e.canary.Spec.SkipAnalysis { // 21
+	if e.canary.SkipAnalysis() { // 21
 		e.skipAnalysis(ctx, target)
 		return
 	}
@@ -118,10 +118,14 @@ func (e *Engine) shouldAdvance(target *appsv1.Deployment) bool {
 		return true
 	}
 	hash := templateHash(&target.Spec.Template)
+	changed := e.hasChanged(hash)
 	if e.status.Phase == flaggerv1.CanaryPhaseFailed {
+		// Flagger re-syncs a Failed canary's lastAppliedSpec after the test,
+		// so reverting to the promoted template and re-applying the failed
+		// one starts a run again (V-27).
 		e.status.LastAppliedSpec = hash
 	}
-	return e.hasChanged(hash)
+	return changed
 }
 
 // hasChanged is Flagger's revision test (§10.1): a template that differs

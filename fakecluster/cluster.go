@@ -104,38 +104,29 @@ func (cc *clientCluster) CreateDeployment(ctx context.Context, d *appsv1.Deploym
 	return nil
 }
 
-// UpdateDeployment implements engine.Deployments: it writes spec and
-// metadata, retrying on conflicts the way a controller does (re-read,
-// re-apply the desired spec).
-func (cc *clientCluster) UpdateDeployment(ctx context.Context, d *appsv1.Deployment) error {
+// UpdateDeployment implements engine.Deployments.
+func (cc *clientCluster) UpdateDeployment(ctx context.Context, namespace, name string, mutate func(*appsv1.Deployment)) (*appsv1.Deployment, error) {
 	for attempt := 0; ; attempt++ {
-		cur, err := cc.GetDeployment(ctx, d.Namespace, d.Name)
+		cur, err := cc.GetDeployment(ctx, namespace, name)
 		if err != nil {
-			return err
-		}
-		changed := !equality.Semantic.DeepEqual(cur.Spec, d.Spec)
-		if !changed && equality.Semantic.DeepEqual(cur.Labels, d.Labels) && equality.Semantic.DeepEqual(cur.Annotations, d.Annotations) {
-			d.ObjectMeta = cur.ObjectMeta
-			return nil
+			return nil, err
 		}
 		next := cur.DeepCopy()
-		next.Spec = *d.Spec.DeepCopy()
-		next.Labels, next.Annotations = d.Labels, d.Annotations
-		if changed && cc.bumpGeneration {
-			next.Generation++
+		mutate(next)
+		if equality.Semantic.DeepEqual(cur, next) {
+			return cur, nil
 		}
 		err = cc.s.update(ctx, next)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		d.ObjectMeta = next.ObjectMeta
-		if changed {
+		if next.Generation != cur.Generation {
 			cc.workloads.specChanged(next)
 		}
-		return nil
+		return next, nil
 	}
 }
 
@@ -151,7 +142,11 @@ func (cc *clientCluster) ApplyDeployment(ctx context.Context, d *appsv1.Deployme
 	if err != nil {
 		return err
 	}
-	return cc.UpdateDeployment(ctx, d.DeepCopy())
+	_, err = cc.UpdateDeployment(ctx, d.Namespace, d.Name, func(cur *appsv1.Deployment) {
+		cur.Spec = *d.Spec.DeepCopy()
+		cur.Labels, cur.Annotations = d.Labels, d.Annotations
+	})
+	return err
 }
 
 // EnsureService implements engine.Services.

@@ -49,6 +49,7 @@ func runContract(t *testing.T, newBackend backendFactory) {
 		{"create and update bump generation", contractGeneration},
 		{"readiness transitions in virtual time", contractReadiness},
 		{"scale to zero is ready at once", contractScaleToZero},
+		{"deployment progress deadline", contractProgressDeadline},
 		{"services are created once", contractServices},
 		{"router holds the weights", contractRouter},
 		{"canary status through the subresource", contractCanaryStatus},
@@ -105,15 +106,24 @@ func contractGeneration(t *testing.T, b Backend) {
 	if g := get(t, b, "app").Generation; g != 1 {
 		t.Fatalf("generation after create = %d, want 1", g)
 	}
-	d := get(t, b, "app")
-	d.Spec.Template.Spec.Containers[0].Image = "app:2"
-	must(t, b.UpdateDeployment(ctx, d))
+	setImage := func(img string) func(*appsv1.Deployment) {
+		return func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = img }
+	}
+	_, err := b.UpdateDeployment(ctx, "test", "app", setImage("app:2"))
+	must(t, err)
 	if g := get(t, b, "app").Generation; g != 2 {
 		t.Errorf("generation after spec change = %d, want 2", g)
 	}
-	must(t, b.UpdateDeployment(ctx, get(t, b, "app")))
+	rv := get(t, b, "app").ResourceVersion
+	_, err = b.UpdateDeployment(ctx, "test", "app", setImage("app:2"))
+	must(t, err)
+	if d := get(t, b, "app"); d.Generation != 2 || d.ResourceVersion != rv {
+		t.Errorf("no-op update changed generation %d or resourceVersion %s (was %s)", d.Generation, d.ResourceVersion, rv)
+	}
+	_, err = b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Annotations = map[string]string{"a": "b"} })
+	must(t, err)
 	if g := get(t, b, "app").Generation; g != 2 {
-		t.Errorf("generation after a no-op update = %d, want 2", g)
+		t.Errorf("metadata-only update bumped generation to %d", g)
 	}
 	must(t, b.ApplyDeployment(ctx, deployment("app", "app:3", 2)))
 	if d := get(t, b, "app"); d.Generation != 3 || d.Spec.Template.Spec.Containers[0].Image != "app:3" {
@@ -160,14 +170,35 @@ func contractReadiness(t *testing.T, b Backend) {
 	}
 }
 
+func contractProgressDeadline(t *testing.T, b Backend) {
+	ctx := context.Background()
+	d := deployment("app", "app:slow", 2) // 90s rollout
+	deadline := int32(60)
+	d.Spec.ProgressDeadlineSeconds = &deadline
+	must(t, b.Advance(ctx, epoch))
+	must(t, b.ApplyDeployment(ctx, d))
+	must(t, b.Advance(ctx, epoch))
+	if due, _ := b.NextDue(); !due.Equal(epoch.Add(time.Minute)) {
+		t.Errorf("deadline due at %v, want 1m", due)
+	}
+	must(t, b.Advance(ctx, epoch.Add(time.Minute)))
+	p := conditionOf(get(t, b, "app").Status.Conditions, appsv1.DeploymentProgressing)
+	if p == nil || p.Status != corev1.ConditionFalse || p.Reason != "ProgressDeadlineExceeded" {
+		t.Fatalf("progressing condition after the deadline = %+v", p)
+	}
+	must(t, b.Advance(ctx, epoch.Add(90*time.Second)))
+	if st := get(t, b, "app").Status; st.AvailableReplicas != 2 {
+		t.Errorf("late rollout never completed: %+v", st)
+	}
+}
+
 func contractScaleToZero(t *testing.T, b Backend) {
 	ctx := context.Background()
 	must(t, b.ApplyDeployment(ctx, deployment("app", "app:1", 2)))
 	must(t, b.Advance(ctx, epoch.Add(time.Minute)))
-	d := get(t, b, "app")
 	zero := int32(0)
-	d.Spec.Replicas = &zero
-	must(t, b.UpdateDeployment(ctx, d))
+	_, err := b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Spec.Replicas = &zero })
+	must(t, err)
 	must(t, b.Advance(ctx, epoch.Add(time.Minute)))
 	if st := get(t, b, "app").Status; st.Replicas != 0 || st.ObservedGeneration != 2 {
 		t.Errorf("status after scale to zero = %+v", st)
@@ -267,14 +298,23 @@ func TestConflictRetry(t *testing.T) {
 	outside := &appsv1.Deployment{}
 	must(t, cc.s.c.Get(ctx, client.ObjectKey{Namespace: "test", Name: "app"}, outside))
 	outside.Annotations = map[string]string{"touched": "yes"}
+	five := int32(5)
+	outside.Spec.Replicas = &five
 	must(t, cc.s.c.Update(ctx, outside))
 
-	d := get(t, b, "app") // stale: served from the cache
-	d.Spec.Template.Spec.Containers[0].Image = "app:2"
-	must(t, b.UpdateDeployment(ctx, d))
+	// The backend's cached copy is stale now: the first write conflicts,
+	// the retry re-reads and re-applies only the mutation.
+	_, err = b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "app:2" })
+	must(t, err)
 	fresh := &appsv1.Deployment{}
 	must(t, cc.s.c.Get(ctx, client.ObjectKey{Namespace: "test", Name: "app"}, fresh))
 	if fresh.Spec.Template.Spec.Containers[0].Image != "app:2" {
 		t.Errorf("update lost after conflict: image %s", fresh.Spec.Template.Spec.Containers[0].Image)
+	}
+	if fresh.Annotations["touched"] != "yes" || *fresh.Spec.Replicas != 5 {
+		t.Errorf("the other writer's changes were overwritten: %v replicas %d", fresh.Annotations, *fresh.Spec.Replicas)
+	}
+	if fresh.Generation != 3 {
+		t.Errorf("generation %d after two spec changes, want 3", fresh.Generation)
 	}
 }

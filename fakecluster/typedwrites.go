@@ -8,6 +8,7 @@ import (
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
 	istiov1beta1 "github.com/fluxcd/flagger/pkg/apis/istio/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -84,7 +85,7 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 	if rv := obj.GetResourceVersion(); rv != "" && rv != stored.GetResourceVersion() {
 		return apierrors.NewConflict(gvr.GroupResource(), obj.GetName(), errModified)
 	}
-	next := stored
+	next := stored.DeepCopyObject().(client.Object)
 	if statusOnly {
 		copyStatus(next, obj)
 	} else {
@@ -92,6 +93,12 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 		copyStatus(next, stored)
 		next.SetUID(stored.GetUID())
 		next.SetCreationTimestamp(stored.GetCreationTimestamp())
+		next.SetResourceVersion(stored.GetResourceVersion())
+		next.SetGeneration(nextGeneration(stored, next))
+	}
+	if equality.Semantic.DeepEqual(stored, next) {
+		copyInto(obj, stored) // a no-op write changes nothing, not even the resourceVersion
+		return nil
 	}
 	old, err := strconv.ParseUint(stored.GetResourceVersion(), 10, 64)
 	if err != nil {
@@ -103,6 +110,19 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 	}
 	copyInto(obj, next)
 	return nil
+}
+
+// nextGeneration is the API server's rule: metadata.generation grows by one
+// when the spec changes (Deployments here; the other kinds keep theirs).
+func nextGeneration(stored, next client.Object) int64 {
+	old, ok := stored.(*appsv1.Deployment)
+	if !ok {
+		return stored.GetGeneration()
+	}
+	if equality.Semantic.DeepEqual(old.Spec, next.(*appsv1.Deployment).Spec) {
+		return old.Generation
+	}
+	return old.Generation + 1
 }
 
 // copyStatus sets dst's status to src's for kinds with a status subresource.

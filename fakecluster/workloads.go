@@ -34,14 +34,24 @@ type rollout struct {
 	template   *corev1.PodTemplateSpec
 	startedAt  time.Time
 	readyAt    time.Time
-	started    bool // the "progressing" status has been written
+	deadlineAt time.Time // zero when the rollout finishes within the deadline
+	started    bool      // the "progressing" status has been written
+	exceeded   bool      // ProgressDeadlineExceeded has been written
 }
 
-// workloads plays the Deployment controller and kubelet in virtual time,
-// in two stages per spec change: at once, observedGeneration catches up
-// with Progressing=True and (when nothing was available before)
-// Available=False/MinimumReplicasUnavailable; after the rollout delay all
-// replicas are updated, ready and available.
+// defaultProgressDeadline is the API server's default for a Deployment's
+// spec.progressDeadlineSeconds.
+const defaultProgressDeadline = 600 * time.Second
+
+// workloads plays the Deployment controller and kubelet in virtual time.
+// Per spec change: at once, observedGeneration catches up with
+// Progressing=True and (when nothing was available before)
+// Available=False/MinimumReplicasUnavailable, keeping the timestamps of a
+// condition whose status and reason do not change, as the controller does;
+// if the rollout takes longer than the Deployment's progressDeadlineSeconds
+// (default 600), Progressing turns False/ProgressDeadlineExceeded at the
+// deadline; after the rollout delay all replicas are updated, ready and
+// available.
 type workloads struct {
 	behaviour Behaviour
 	now       time.Time
@@ -65,9 +75,29 @@ func (w *workloads) specChanged(d *appsv1.Deployment) {
 	if replicas > 0 {
 		delay = w.behaviour.RolloutDelay(t)
 	}
-	w.pending[d.Name] = &rollout{
+	r := &rollout{
 		key: client.ObjectKeyFromObject(d), generation: d.Generation, replicas: replicas,
 		template: t, startedAt: w.now, readyAt: w.now.Add(delay),
+	}
+	deadline := defaultProgressDeadline
+	if d.Spec.ProgressDeadlineSeconds != nil {
+		deadline = time.Duration(*d.Spec.ProgressDeadlineSeconds) * time.Second
+	}
+	if delay > deadline {
+		r.deadlineAt = w.now.Add(deadline)
+	}
+	w.pending[d.Name] = r
+}
+
+// due is when the rollout next needs a status write.
+func (r *rollout) due() time.Time {
+	switch {
+	case !r.started:
+		return r.startedAt
+	case !r.deadlineAt.IsZero() && !r.exceeded:
+		return r.deadlineAt
+	default:
+		return r.readyAt
 	}
 }
 
@@ -76,10 +106,7 @@ func (w *workloads) nextDue() (time.Time, bool) {
 	var next time.Time
 	found := false
 	for _, r := range w.pending {
-		due := r.readyAt
-		if !r.started {
-			due = r.startedAt
-		}
+		due := r.due()
 		if !found || due.Before(next) {
 			next, found = due, true
 		}
@@ -112,12 +139,18 @@ func (w *workloads) step(ctx context.Context, cc *clientCluster, r *rollout) err
 		w.served[r.key.Name] = Serving{Template: r.template, Available: r.replicas}
 		return cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { readyStatus(d, r, w.now) })
 	}
-	if r.started || r.startedAt.After(w.now) {
-		return nil
+	if !r.started && !r.startedAt.After(w.now) {
+		r.started = true
+		prev := w.served[r.key.Name].Available
+		if err := cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { progressingStatus(d, r, prev) }); err != nil {
+			return err
+		}
 	}
-	r.started = true
-	prev := w.served[r.key.Name].Available
-	return cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { progressingStatus(d, r, prev) })
+	if r.started && !r.exceeded && !r.deadlineAt.IsZero() && !r.deadlineAt.After(w.now) {
+		r.exceeded = true
+		return cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { deadlineExceeded(d, r.deadlineAt) })
+	}
+	return nil
 }
 
 func progressingStatus(d *appsv1.Deployment, r *rollout, available int32) {
@@ -127,6 +160,7 @@ func progressingStatus(d *appsv1.Deployment, r *rollout, available int32) {
 	if available == 0 {
 		avail, reason = corev1.ConditionFalse, "MinimumReplicasUnavailable"
 	}
+	old := d.Status.Conditions
 	d.Status = appsv1.DeploymentStatus{
 		ObservedGeneration: r.generation,
 		Replicas:           r.replicas + available,
@@ -134,9 +168,32 @@ func progressingStatus(d *appsv1.Deployment, r *rollout, available int32) {
 		ReadyReplicas:      available,
 		AvailableReplicas:  available,
 		Conditions: []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "ReplicaSetUpdated", LastUpdateTime: at, LastTransitionTime: at},
-			{Type: appsv1.DeploymentAvailable, Status: avail, Reason: reason, LastUpdateTime: at, LastTransitionTime: at},
+			keep(old, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "ReplicaSetUpdated", LastUpdateTime: at, LastTransitionTime: at}),
+			keep(old, appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: avail, Reason: reason, LastUpdateTime: at, LastTransitionTime: at}),
 		},
+	}
+}
+
+// keep returns the existing condition of c's type when its status and
+// reason are unchanged (the controller leaves it alone), else c.
+func keep(old []appsv1.DeploymentCondition, c appsv1.DeploymentCondition) appsv1.DeploymentCondition {
+	for _, o := range old {
+		if o.Type == c.Type && o.Status == c.Status && o.Reason == c.Reason {
+			return o
+		}
+	}
+	return c
+}
+
+// deadlineExceeded marks a rollout that made no progress within its
+// progressDeadlineSeconds, as the Deployment controller does.
+func deadlineExceeded(d *appsv1.Deployment, at time.Time) {
+	t := metav1.NewTime(at)
+	for i := range d.Status.Conditions {
+		c := &d.Status.Conditions[i]
+		if c.Type == appsv1.DeploymentProgressing {
+			c.Status, c.Reason, c.LastUpdateTime, c.LastTransitionTime = corev1.ConditionFalse, "ProgressDeadlineExceeded", t, t
+		}
 	}
 }
 

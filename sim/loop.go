@@ -2,10 +2,12 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/canarysim/canarysim/engine"
@@ -15,7 +17,10 @@ import (
 
 // loop jumps from event to event until the rollout ends or the horizon is
 // reached. At one instant the order is: workload status, revision, scrape,
-// analysis tick, so a tick sees the samples scraped at its own time.
+// analysis tick, so a tick sees the samples scraped at its own time. Fault
+// boundaries (start, end of ramp, end) are events too, so no traffic
+// segment straddles one: within a segment a fault's strength is linear and
+// its value at the midpoint is the segment's exact mean.
 func (r *runner) loop(ctx context.Context) error {
 	end := r.l.RevisionAt + r.l.Horizon
 	nextScrape, nextTick := time.Duration(0), r.l.TickOffset
@@ -29,6 +34,9 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		if due, ok := r.cl.NextDue(); ok {
 			now = min(now, due.Sub(Epoch))
+		}
+		if b, ok := r.nextFaultBoundary(); ok {
+			now = min(now, b)
 		}
 		if now > end {
 			r.accrue(r.accrued, end)
@@ -64,13 +72,15 @@ func (r *runner) loop(ctx context.Context) error {
 // would: the live replica count (scaled to zero by Flagger) is kept.
 func (r *runner) applyRevision(ctx context.Context) error {
 	r.revised = true
-	t := r.l.Target
-	d, err := r.cl.GetDeployment(ctx, t.Namespace, t.Name)
-	if err != nil {
-		return err
+	if p := r.eng.Status().Phase; p == "" || p == flaggerv1.CanaryPhaseInitializing {
+		r.warnings = append(r.warnings, fmt.Sprintf(
+			"the revision was applied at %s, before Flagger finished initialising the Canary: Flagger makes it the primary without any analysis; set spec.revision.at later", r.l.RevisionAt))
 	}
-	d.Spec.Template = *r.l.NewTemplate.DeepCopy()
-	return r.cl.UpdateDeployment(ctx, d)
+	t := r.l.Target
+	_, err := r.cl.UpdateDeployment(ctx, t.Namespace, t.Name, func(d *appsv1.Deployment) {
+		d.Spec.Template = *r.l.NewTemplate.DeepCopy()
+	})
+	return err
 }
 
 // tick runs one analysis tick and reports whether the rollout is over.
@@ -94,6 +104,24 @@ func (r *runner) tick(ctx context.Context, now time.Duration) bool {
 		return true
 	}
 	return false
+}
+
+// nextFaultBoundary is the earliest fault start, ramp end or end after the
+// traffic generated so far.
+func (r *runner) nextFaultBoundary() (time.Duration, bool) {
+	var next time.Duration
+	found := false
+	for _, f := range r.faults {
+		if !f.started {
+			continue
+		}
+		for _, b := range []time.Duration{f.start, f.start + f.spec.Ramp, f.end} {
+			if b > r.accrued && (!found || b < next) {
+				next, found = b, true
+			}
+		}
+	}
+	return next, found
 }
 
 // startWeightFaults starts faults triggered by the routed canary weight.

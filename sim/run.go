@@ -71,6 +71,7 @@ type runner struct {
 	accrued     time.Duration // traffic generated up to here
 	revised     bool
 	ticks       []TickRecord
+	warnings    []string
 	truth       GroundTruth
 	outcome     Outcome
 	endedAt     time.Duration
@@ -166,7 +167,7 @@ func latencyBound(c *flaggerv1.Canary) float64 {
 func (r *runner) result() *Result {
 	res := &Result{
 		Scenario: r.l.Name, File: r.l.File, Digest: r.l.Digest, Seed: r.seed, Backend: r.cl.Name(),
-		Warnings: r.l.Warnings, Outcome: r.outcome, RevisionAt: r.l.RevisionAt,
+		Warnings: append(append([]string{}, r.l.Warnings...), r.warnings...), Outcome: r.outcome, RevisionAt: r.l.RevisionAt,
 		End: r.endedAt - r.l.RevisionAt, Ticks: r.ticks, Truth: r.truth,
 	}
 	res.PrimaryVersion = "stable"

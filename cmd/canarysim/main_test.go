@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the tests run the real main: with CANARYSIM_RUN_MAIN set,
@@ -119,4 +124,161 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInterruptStopsControlPlane: Ctrl-C (SIGINT) or SIGTERM during an
+// envtest run stops kube-apiserver and etcd, removes their temporary
+// directories and exits 130; no process is left behind.
+func TestInterruptStopsControlPlane(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("envtest binaries are required under CI=true: %v", err)
+		}
+		t.Skipf("envtest binaries missing (run make envtest-bin): %v", err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { interruptRun(t, sig) })
+	}
+}
+
+func interruptRun(t *testing.T, sig syscall.Signal) {
+	dir := t.TempDir()
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scenario := filepath.Join(dir, "stuck.yaml")
+	if err := os.WriteFile(scenario, []byte(stuckScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "run", "--cluster", "envtest", "-f", scenario)
+	cmd.Env = append(os.Environ(), "CANARYSIM_RUN_MAIN=1", "TMPDIR="+tmp, "KUBEBUILDER_ASSETS="+assetsDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan bool, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var seen strings.Builder
+		for {
+			n, err := stderr.Read(buf)
+			seen.Write(buf[:n])
+			if strings.Contains(seen.String(), "control plane started") {
+				started <- true
+				_, _ = io.Copy(io.Discard, stderr)
+				return
+			}
+			if err != nil {
+				t.Logf("stderr: %s", seen.String())
+				started <- false
+				return
+			}
+		}
+	}()
+	if !<-started {
+		_ = cmd.Process.Kill()
+		t.Fatal("control plane did not start")
+	}
+	children := childPIDs(cmd.Process.Pid)
+	if len(children) < 2 {
+		t.Errorf("want kube-apiserver and etcd as children, found %v", children)
+	}
+	time.Sleep(500 * time.Millisecond) // let the simulation get going
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit = %v, want 130", err)
+	}
+	for _, pid := range children {
+		if alive(pid) {
+			t.Errorf("process %d (%s) still running after the interrupted run", pid, comm(pid))
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// stuckScenario never finishes on its own (no stepWeight: Flagger stays
+// at weight 0), so it is surely mid-run when interrupted.
+const stuckScenario = `apiVersion: canarysim.dev/v1alpha1
+kind: Scenario
+metadata: {name: stuck}
+spec:
+  canary:
+    inline:
+      apiVersion: flagger.app/v1beta1
+      kind: Canary
+      metadata: {name: app}
+      spec:
+        targetRef: {apiVersion: apps/v1, kind: Deployment, name: app}
+        service: {port: 8080}
+        analysis: {interval: 10s, threshold: 1}
+  horizon: 720h
+  traffic: {rps: 10}
+  versions:
+    stable: {latency: {p50: 10ms, p99: 50ms}}
+    canary: {latency: {p50: 10ms, p99: 50ms}}
+`
+
+func assetsDir() string {
+	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
+		return d
+	}
+	cache, _ := os.UserCacheDir()
+	return filepath.Join(cache, "canarysim", "envtest", "k8s-1.37.2-etcd-3.6.7")
+}
+
+// childPIDs lists the processes whose parent is pid, from /proc.
+func childPIDs(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid(child) == pid {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// ppid parses the parent pid from /proc/PID/stat ("pid (comm) state ppid ...").
+func ppid(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 2 {
+		return -1
+	}
+	p, _ := strconv.Atoi(fields[1])
+	return p
+}
+
+// alive reports a process that exists and is not a zombie.
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+func comm(pid int) string {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(data))
 }

@@ -23,6 +23,8 @@ const (
 	ExitInput = 2
 	// ExitError: canarysim itself failed.
 	ExitError = 3
+	// ExitInterrupted: stopped by SIGINT or SIGTERM (128 + SIGINT).
+	ExitInterrupted = 130
 )
 
 // Streams are the command's output streams.
@@ -57,6 +59,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, errPolicy):
 		return ExitPolicy
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	case errors.Is(err, scenarios.ErrInput), errors.Is(err, errUsage):
 		return ExitInput
 	default:
