@@ -6,7 +6,11 @@ BIN      := bin/canarysim
 SEED     ?= 7
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build demo test test-race vet fmt-check bench clean
+.PHONY: all build demo test vet fmt-check bench bench-envtest envtest-bin clean
+
+# Where the envtest binaries are: KUBEBUILDER_ASSETS when it holds both,
+# else the per-version cache the script builds (outside the clone).
+ASSETS = $$(GO=$(GO) hack/envtest-binaries.sh)
 
 all: build
 
@@ -21,10 +25,14 @@ demo: build
 	@echo "=== failing canary (testdata/seed/example-failing.yaml, seed $(SEED)) ==="
 	./$(BIN) run -f testdata/seed/example-failing.yaml --seed $(SEED)
 
-## test: every check CI runs: formatting, vet, unit, golden and race tests
-test: fmt-check vet
-	$(GO) test $(GOFLAGS_TEST) ./...
-	$(GO) test $(GOFLAGS_TEST) -race ./...
+## envtest-bin: build (or reuse) kube-apiserver and etcd from Go modules; prints their directory
+envtest-bin:
+	@GO=$(GO) hack/envtest-binaries.sh
+
+## test: every check CI runs: formatting, vet, unit, golden, envtest and race tests
+test: fmt-check vet envtest-bin
+	KUBEBUILDER_ASSETS="$(ASSETS)" $(GO) test $(GOFLAGS_TEST) ./...
+	KUBEBUILDER_ASSETS="$(ASSETS)" $(GO) test $(GOFLAGS_TEST) -race ./...
 
 vet:
 	$(GO) vet ./...
@@ -35,7 +43,12 @@ fmt-check:
 
 ## bench: the per-run benchmark of the seed example (in process, in-memory backend)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim/
+	$(GO) test -run '^$$' -bench 'BenchmarkSeedRun$$' -benchmem -count 5 ./sim/
+
+## bench-envtest: control-plane start-up and one seed-example run on a real API server
+bench-envtest: envtest-bin
+	KUBEBUILDER_ASSETS="$(ASSETS)" $(GO) test -run '^$$' -bench 'ControlPlaneStart' -benchtime 3x ./fakecluster/
+	KUBEBUILDER_ASSETS="$(ASSETS)" $(GO) test -run '^$$' -bench 'SeedRunEnvtest' -benchmem -count 3 ./sim/
 
 clean:
 	rm -rf bin

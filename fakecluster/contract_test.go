@@ -122,12 +122,17 @@ func contractGeneration(t *testing.T, b Backend) {
 	}
 	_, err = b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Annotations = map[string]string{"a": "b"} })
 	must(t, err)
-	if g := get(t, b, "app").Generation; g != 2 {
-		t.Errorf("metadata-only update bumped generation to %d", g)
+	if g := get(t, b, "app").Generation; g != 3 {
+		t.Errorf("generation after an annotation change = %d, want 3 (annotations are copied to ReplicaSets)", g)
+	}
+	_, err = b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Labels = map[string]string{"team": "x"} })
+	must(t, err)
+	if g := get(t, b, "app").Generation; g != 3 {
+		t.Errorf("label-only update bumped generation to %d", g)
 	}
 	must(t, b.ApplyDeployment(ctx, deployment("app", "app:3", 2)))
-	if d := get(t, b, "app"); d.Generation != 3 || d.Spec.Template.Spec.Containers[0].Image != "app:3" {
-		t.Errorf("apply: generation %d image %s, want 3 app:3", d.Generation, d.Spec.Template.Spec.Containers[0].Image)
+	if d := get(t, b, "app"); d.Generation != 4 || d.Spec.Template.Spec.Containers[0].Image != "app:3" {
+		t.Errorf("apply: generation %d image %s, want 4 app:3", d.Generation, d.Spec.Template.Spec.Containers[0].Image)
 	}
 }
 

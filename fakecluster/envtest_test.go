@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // controlPlane is started once for the package when the envtest binaries
@@ -50,4 +51,27 @@ func TestEnvtestContract(t *testing.T) {
 		}
 		return b
 	})
+}
+
+// BenchmarkControlPlaneStart measures starting kube-apiserver and etcd with
+// the CRDs installed, and stopping them again (reported separately).
+func BenchmarkControlPlaneStart(b *testing.B) {
+	if controlPlane == nil {
+		b.Skipf("envtest unavailable: %v", controlPlaneErr)
+	}
+	var stop time.Duration
+	for b.Loop() {
+		cp, err := StartControlPlane()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		t0 := time.Now()
+		if err := cp.Stop(); err != nil {
+			b.Fatal(err)
+		}
+		stop += time.Since(t0)
+		b.StartTimer()
+	}
+	b.ReportMetric(stop.Seconds()/float64(b.N), "s-stop/op")
 }

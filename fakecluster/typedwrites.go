@@ -112,14 +112,16 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 	return nil
 }
 
-// nextGeneration is the API server's rule: metadata.generation grows by one
-// when the spec changes (Deployments here; the other kinds keep theirs).
+// nextGeneration is the API server's rule for Deployments: generation grows
+// by one when the spec or the annotations change (annotations are copied to
+// ReplicaSets); the other kinds keep theirs here.
 func nextGeneration(stored, next client.Object) int64 {
 	old, ok := stored.(*appsv1.Deployment)
 	if !ok {
 		return stored.GetGeneration()
 	}
-	if equality.Semantic.DeepEqual(old.Spec, next.(*appsv1.Deployment).Spec) {
+	n := next.(*appsv1.Deployment)
+	if equality.Semantic.DeepEqual(old.Spec, n.Spec) && equality.Semantic.DeepEqual(old.Annotations, n.Annotations) {
 		return old.Generation
 	}
 	return old.Generation + 1

@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -72,7 +73,10 @@ func (w *workloads) specChanged(d *appsv1.Deployment) {
 	}
 	t := d.Spec.Template.DeepCopy()
 	delay := time.Duration(0)
-	if replicas > 0 {
+	served := w.served[d.Name]
+	sameTemplate := served.Template != nil && equality.Semantic.DeepEqual(served.Template, t)
+	if replicas > 0 && !(sameTemplate && replicas <= served.Available) {
+		// New pods must start: a new template, or a scale-up.
 		delay = w.behaviour.RolloutDelay(t)
 	}
 	r := &rollout{
