@@ -2,45 +2,16 @@ package sim_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/canarysim/canarysim/fakecluster"
+	"github.com/canarysim/canarysim/fakecluster/envtesting"
 	"github.com/canarysim/canarysim/sim"
 )
 
-// controlPlane is a real kube-apiserver and etcd shared by the package's
-// envtest tests; nil when the binaries are missing.
-var (
-	controlPlane    *fakecluster.ControlPlane
-	controlPlaneErr error
-)
-
-func TestMain(m *testing.M) {
-	controlPlane, controlPlaneErr = fakecluster.StartControlPlane()
-	code := m.Run()
-	if controlPlane != nil {
-		if err := controlPlane.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func needControlPlane(tb testing.TB) *fakecluster.ControlPlane {
-	tb.Helper()
-	if controlPlane == nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("envtest is required under CI=true: %v", controlPlaneErr)
-		}
-		tb.Skipf("envtest unavailable (run make envtest-bin): %v", controlPlaneErr)
-	}
-	return controlPlane
-}
+func TestMain(m *testing.M) { os.Exit(envtesting.Main(m)) }
 
 // scenarioFiles are the seed examples and the scenarios in testdata/scenarios.
 func scenarioFiles(t *testing.T) []string {
@@ -69,7 +40,7 @@ func TestScenarioOutcomes(t *testing.T) {
 // real API server give the same timeline and ground truth (the JSON
 // documents differ only in the backend's name).
 func TestBackendsAgree(t *testing.T) {
-	cp := needControlPlane(t)
+	cp := envtesting.ControlPlane(t)
 	for _, f := range scenarioFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			l := load(t, f)
@@ -86,7 +57,7 @@ func TestBackendsAgree(t *testing.T) {
 // BenchmarkSeedRunEnvtest is one seed-example run against a real API server
 // that is already started.
 func BenchmarkSeedRunEnvtest(b *testing.B) {
-	cp := needControlPlane(b)
+	cp := envtesting.ControlPlane(b)
 	l := load(b, failingFile)
 	for i := 0; b.Loop(); i++ {
 		if _, err := sim.Run(context.Background(), l, sim.Options{Seed: uint64(i), Backend: cp.NewBackend}); err != nil {

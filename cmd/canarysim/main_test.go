@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/canarysim/canarysim/fakecluster"
+	"github.com/canarysim/canarysim/fakecluster/envtesting"
 )
 
 // TestMain lets the tests run the real main: with CANARYSIM_RUN_MAIN set,
@@ -130,11 +133,8 @@ func TestExitCodes(t *testing.T) {
 // envtest run stops kube-apiserver and etcd, removes their temporary
 // directories and exits 130; no process is left behind.
 func TestInterruptStopsControlPlane(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("envtest binaries are required under CI=true: %v", err)
-		}
-		t.Skipf("envtest binaries missing (run make envtest-bin): %v", err)
+	if _, err := os.Stat(filepath.Join(fakecluster.AssetsDir(), "kube-apiserver")); err != nil {
+		envtesting.Unavailable(t, err)
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) { interruptRun(t, sig) })
@@ -152,7 +152,7 @@ func interruptRun(t *testing.T, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "run", "--cluster", "envtest", "-f", scenario)
-	cmd.Env = append(os.Environ(), "CANARYSIM_RUN_MAIN=1", "TMPDIR="+tmp, "KUBEBUILDER_ASSETS="+assetsDir())
+	cmd.Env = append(os.Environ(), "CANARYSIM_RUN_MAIN=1", "TMPDIR="+tmp, "KUBEBUILDER_ASSETS="+fakecluster.AssetsDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -227,14 +227,6 @@ spec:
     stable: {latency: {p50: 10ms, p99: 50ms}}
     canary: {latency: {p50: 10ms, p99: 50ms}}
 `
-
-func assetsDir() string {
-	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
-		return d
-	}
-	cache, _ := os.UserCacheDir()
-	return filepath.Join(cache, "canarysim", "envtest", "k8s-1.37.2-etcd-3.6.7")
-}
 
 // childPIDs lists the processes whose parent is pid, from /proc.
 func childPIDs(pid int) []int {
