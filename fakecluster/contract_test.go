@@ -54,6 +54,8 @@ func runContract(t *testing.T, newBackend backendFactory) {
 		{"router holds the weights", contractRouter},
 		{"canary status through the subresource", contractCanaryStatus},
 		{"missing objects are not found", contractNotFound},
+		{"engine creates the primary and promotes", contractPromote},
+		{"engine rolls back", contractRollback},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newBackend(t)) })

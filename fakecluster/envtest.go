@@ -51,8 +51,8 @@ func AssetsDir() string {
 const EnvtestVersion = "k8s-1.37.2-etcd-3.6.7"
 
 // StartControlPlane starts kube-apiserver and etcd and installs the CRDs of
-// the kinds canarysim writes (Canary and VirtualService, with status
-// subresources where Flagger has them). It returns ErrNoBinaries when the
+// Flagger's Canary and MetricTemplate and of Istio's VirtualService, with
+// status subresources where those projects have them. It returns ErrNoBinaries when the
 // binaries are missing.
 func StartControlPlane() (*ControlPlane, error) {
 	dir := AssetsDir()
@@ -115,13 +115,15 @@ func (cp *ControlPlane) NewBackend(b Behaviour, epoch time.Time) (Backend, error
 	return &clientCluster{s: st, bumpGeneration: false, workloads: newWorkloads(b, epoch), name: "envtest"}, nil
 }
 
-// crds are minimal definitions of the custom kinds canarysim writes: the
+// crds are minimal definitions of the Flagger kinds (Canary, MetricTemplate)
+// and the router kind (Istio VirtualService) canarysim uses: the
 // schema accepts any fields (the scenario loader already decoded the Canary
 // strictly with Flagger's types); status is a subresource for the Canary,
 // as in Flagger's CRD, and not for the VirtualService, as in Istio's.
 func crds() []*apiextensionsv1.CustomResourceDefinition {
 	return []*apiextensionsv1.CustomResourceDefinition{
 		crd("flagger.app", "v1beta1", "Canary", "canaries", true),
+		crd("flagger.app", "v1beta1", "MetricTemplate", "metrictemplates", true),
 		crd("networking.istio.io", "v1beta1", "VirtualService", "virtualservices", false),
 	}
 }
