@@ -73,20 +73,18 @@ func NewRunDoc(r *sim.Result) RunDoc {
 		Warnings:              append([]string{}, r.Warnings...),
 		Timeline:              make([]TickDoc, 0, len(r.Ticks)),
 	}
-	routerSeen := false
 	for _, t := range r.Ticks {
-		routerSeen = routerSeen || t.Routes.Primary+t.Routes.Canary > 0
-		d.Timeline = append(d.Timeline, tickDoc(t, routerSeen))
+		d.Timeline = append(d.Timeline, tickDoc(t))
 	}
 	return d
 }
 
-func tickDoc(t sim.TickRecord, router bool) TickDoc {
+func tickDoc(t sim.TickRecord) TickDoc {
 	td := TickDoc{
 		T: seconds(t.T), Phase: string(t.Phase), FailedChecks: t.Status.FailedChecks, CanaryFaulty: t.CanaryFaulty,
 		Checks: make([]CheckDoc, 0, len(t.Checks)), Events: make([]EventDoc, 0, len(t.Events)),
 	}
-	if router {
+	if t.RouterReady {
 		p, c := t.Routes.Primary, t.Routes.Canary
 		td.PrimaryWeight, td.CanaryWeight = &p, &c
 	}

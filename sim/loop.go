@@ -91,7 +91,7 @@ func (r *runner) tick(ctx context.Context, now time.Duration) bool {
 	}
 	rec.Routes = r.routes
 	r.startWeightFaults(now)
-	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, CanaryFaulty: r.canaryFaulty(now), Tick: rec})
+	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, RouterReady: r.routerReady, CanaryFaulty: r.canaryFaulty(now), Tick: rec})
 	if now <= r.l.RevisionAt {
 		return false
 	}
@@ -141,7 +141,12 @@ func (r *runner) canaryFaulty(t time.Duration) bool {
 	if s.Template == nil {
 		return false
 	}
-	return behaviourAt(scenarios.VersionBehaviour{}, r.faultsFor(r.isNew(s.Template)), t).faulty
+	for _, f := range r.faultsFor(r.isNew(s.Template)) {
+		if f.strength(t) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // accrue generates the traffic of [a, b) with the routes and serving state

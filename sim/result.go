@@ -17,10 +17,14 @@ const (
 )
 
 // TickRecord is one analysis tick, stamped with T, the virtual time since the
-// revision was applied (negative while the Canary initialises), and the
-// faults active on the canary at that moment.
+// revision was applied (negative while the Canary initialises), with the
+// routes read back from the router after the tick and whether a fault was
+// active on the canary's version at that moment.
 type TickRecord struct {
-	T            time.Duration
+	T time.Duration
+	// RouterReady is false until Flagger has created the router; Routes
+	// are meaningless before.
+	RouterReady  bool
 	CanaryFaulty bool
 	engine.Tick
 }
