@@ -38,6 +38,9 @@ type Backend interface {
 	Serving(name string) Serving
 	// Name identifies the backend in outputs ("fake", "envtest").
 	Name() string
+	// Close releases what the run used: the envtest backend deletes the
+	// run's namespace. The backend is unusable afterwards.
+	Close(ctx context.Context) error
 }
 
 // Scheme registers the kinds canarysim stores: Deployments, Services, the
@@ -80,6 +83,19 @@ type clientCluster struct {
 var _ Backend = (*clientCluster)(nil)
 
 func (cc *clientCluster) Name() string { return cc.name }
+
+// Close implements Backend.
+func (cc *clientCluster) Close(ctx context.Context) error {
+	if cc.s.namespace == "" {
+		return nil
+	}
+	ns := &corev1.Namespace{}
+	ns.Name = cc.s.namespace
+	if err := cc.s.c.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting namespace %s: %w", ns.Name, err)
+	}
+	return nil
+}
 
 // GetDeployment implements engine.Deployments.
 func (cc *clientCluster) GetDeployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error) {

@@ -1,10 +1,14 @@
 package fakecluster
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // controlPlane is started once for the package when the envtest binaries
@@ -38,6 +42,25 @@ func needControlPlane(t *testing.T) *ControlPlane {
 		t.Skipf("envtest unavailable (run make envtest-bin): %v", controlPlaneErr)
 	}
 	return controlPlane
+}
+
+// TestEnvtestNamespaceCleanup: closing a run's backend deletes its namespace.
+func TestEnvtestNamespaceCleanup(t *testing.T) {
+	cp := needControlPlane(t)
+	b, err := cp.NewBackend(delayByImage{}, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns := b.(*clientCluster).s.namespace
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := &corev1.Namespace{}
+	err = cp.client.Get(ctx, client.ObjectKey{Name: ns}, got)
+	if err == nil && got.DeletionTimestamp == nil {
+		t.Errorf("namespace %s still active after Close", ns)
+	}
 }
 
 // TestEnvtestContract runs the backend contract against a real

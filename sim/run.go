@@ -48,6 +48,7 @@ func Run(ctx context.Context, l *scenarios.Loaded, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	defer func() { _ = r.cl.Close(context.WithoutCancel(ctx)) }()
 	if err := r.loop(ctx); err != nil {
 		return nil, fmt.Errorf("simulating %s (seed %d): %w", l.Name, opts.Seed, err)
 	}
