@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
@@ -16,6 +18,7 @@ import (
 // read and the collected problems.
 type loader struct {
 	dir    string
+	fsys   fs.FS // nil: the OS file system
 	digest hash.Hash
 	errs   fieldErrors
 	warns  []string
@@ -32,10 +35,24 @@ func Load(path string) (*Loaded, error) {
 	return LoadBytes(path, data)
 }
 
+// LoadFS is Load from a file system (such as the embedded library);
+// references resolve inside fsys.
+func LoadFS(fsys fs.FS, name string) (*Loaded, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, &FieldError{File: name, Msg: fmt.Sprintf("reading scenario: %v", err)}
+	}
+	return loadBytes(&loader{dir: path.Dir(name), fsys: fsys}, name, data)
+}
+
 // LoadBytes is Load for data already read from path; path names the file in
 // errors and anchors relative references.
 func LoadBytes(path string, data []byte) (*Loaded, error) {
-	l := &loader{dir: filepath.Dir(path), digest: sha256.New()}
+	return loadBytes(&loader{dir: filepath.Dir(path)}, path, data)
+}
+
+func loadBytes(l *loader, path string, data []byte) (*Loaded, error) {
+	l.digest = sha256.New()
 	l.digest.Write(data)
 	docs, err := splitDocuments(path, data)
 	if err != nil {
@@ -117,12 +134,8 @@ func (l *loader) source(scen document, src ObjectSource, path string) *document 
 }
 
 func (l *loader) readObjectFile(scen document, rel, path string) *document {
-	name := rel
-	if !filepath.IsAbs(name) {
-		name = filepath.Join(l.dir, rel)
-	}
 	line, col := scen.position(path)
-	data, err := os.ReadFile(name)
+	name, data, err := l.read(rel)
 	if err != nil {
 		l.errs.add(scen.file, line, col, path, "reading %s: %v", name, err)
 		return nil
@@ -138,6 +151,21 @@ func (l *loader) readObjectFile(scen document, rel, path string) *document {
 		return nil
 	}
 	return &docs[0]
+}
+
+// read reads a file referenced from the scenario, relative to its folder.
+func (l *loader) read(rel string) (string, []byte, error) {
+	if l.fsys != nil {
+		name := path.Join(l.dir, rel)
+		data, err := fs.ReadFile(l.fsys, name)
+		return name, data, err
+	}
+	name := rel
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(l.dir, rel)
+	}
+	data, err := os.ReadFile(name)
+	return name, data, err
 }
 
 func asFieldError(file string, err error) *FieldError {

@@ -140,3 +140,62 @@ func FuzzLoadBytes(f *testing.F) {
 		_, _ = scenarios.LoadBytes("fuzz.yaml", data)
 	})
 }
+
+// TestLibrary: every built-in scenario loads, says what it expects and has
+// a description.
+func TestLibrary(t *testing.T) {
+	lib, err := scenarios.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lib) < 9 {
+		t.Fatalf("%d built-in scenarios, want at least 9", len(lib))
+	}
+	for _, l := range lib {
+		if l.Expect == "" || l.Description == "" {
+			t.Errorf("%s: expect %q description %q", l.Name, l.Expect, l.Description)
+		}
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	l, err := scenarios.Load("../testdata/seed/example-healthy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := scenarios.ParsePolicy("conservative")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := scenarios.ParseSet("analysis.stepWeight=5,10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := scenarios.ParseSet("analysis.threshold=2,3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := scenarios.Grid([]scenarios.Policy{p}, [][]scenarios.Override{sets, th})
+	if len(grid) != 4 || grid[3].Name != "conservative stepWeight=10 threshold=3" {
+		t.Fatalf("grid %v", grid)
+	}
+	a := grid[3].Apply(l).Canary.Spec.Analysis
+	if a.Interval != "2m" || a.MaxWeight != 30 || a.StepWeight != 10 || a.Threshold != 3 || len(a.Metrics) != 2 {
+		t.Errorf("applied analysis %+v", a)
+	}
+	if l.Canary.Spec.Analysis.StepWeight != 10 || l.Canary.Spec.Analysis.Interval != "1m" {
+		t.Error("Apply modified the scenario")
+	}
+	fromFile, err := scenarios.ParsePolicy("../testdata/seed/canary.yaml")
+	if err != nil || fromFile.Analysis == nil || fromFile.Analysis.Threshold != 3 {
+		t.Errorf("policy from a Canary file: %+v %v", fromFile, err)
+	}
+	for _, bad := range []string{"analysis.foo=1", "stepWeight=5", "analysis.threshold=-1", "analysis.interval=1 minute"} {
+		if _, err := scenarios.ParseSet(bad); err == nil {
+			t.Errorf("ParseSet(%q) accepted", bad)
+		}
+	}
+	if _, err := scenarios.ParsePolicy("reckless"); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}

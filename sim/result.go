@@ -64,6 +64,9 @@ type Result struct {
 	RolledBackAt *time.Duration // since the revision, when Failed
 	Ticks        []TickRecord
 	Truth        GroundTruth
+	// FaultStartedAt is when a fault first became active on the canary
+	// version, since the revision; nil when none did during the run.
+	FaultStartedAt *time.Duration
 	// PrimaryVersion is the version the primary serves when the run ends:
 	// "stable", or "canary" once the new revision was promoted.
 	PrimaryVersion string

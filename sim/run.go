@@ -171,6 +171,14 @@ func (r *runner) result() *Result {
 		Warnings: append(append([]string{}, r.l.Warnings...), r.warnings...), Outcome: r.outcome, RevisionAt: r.l.RevisionAt,
 		End: r.endedAt - r.l.RevisionAt, Ticks: r.ticks, Truth: r.truth,
 	}
+	for _, f := range r.faults {
+		if !f.started || f.spec.Version != scenarios.FaultCanary || f.start > r.endedAt {
+			continue
+		}
+		if at := f.start - r.l.RevisionAt; res.FaultStartedAt == nil || at < *res.FaultStartedAt {
+			res.FaultStartedAt = &at
+		}
+	}
 	res.PrimaryVersion = "stable"
 	if s := r.cl.Serving(r.primary.name); s.Template != nil && r.isNew(s.Template) {
 		res.PrimaryVersion = "canary"

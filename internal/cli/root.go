@@ -48,7 +48,7 @@ func NewCommand(ctx context.Context, s Streams) *cobra.Command {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetContext(ctx)
-	root.AddCommand(newRunCommand(s))
+	root.AddCommand(newRunCommand(s), newCompareCommand(s), newPresetsCommand(s), newScenariosCommand(s))
 	return root
 }
 

@@ -1,0 +1,105 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/canarysim/canarysim/reports"
+	"github.com/canarysim/canarysim/scenarios"
+	"github.com/canarysim/canarysim/sim"
+)
+
+// TestCompareGolden renders a small fixed sweep (three library scenarios ×
+// the presets × seeds 1..4) as table and JSON against reviewed goldens.
+func TestCompareGolden(t *testing.T) {
+	lib, err := scenarios.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scens := []*scenarios.Loaded{lib[0], lib[3], lib[5]} // error-spike, healthy-steady, latency-regression
+	var cases []*scenarios.Loaded
+	var keys []reports.CaseKey
+	var inputs []reports.Input
+	for _, l := range scens {
+		inputs = append(inputs, reports.Input{Scenario: l.Name, File: l.File, Description: l.Description, InputDigest: "sha256:" + l.Digest})
+		for _, p := range scenarios.Presets {
+			cases = append(cases, p.Policy().Apply(l))
+			keys = append(keys, reports.CaseKey{Scenario: l.Name, Policy: p.Name})
+		}
+	}
+	var ms []reports.RunMeasures
+	err = sim.Sweep(context.Background(), cases, sim.SweepOptions{Seeds: []uint64{1, 2, 3, 4}, Workers: 2},
+		func(j sim.Job, res *sim.Result) error {
+			ms = append(ms, reports.Measure(res, keys[j.Case].Policy, cases[j.Case].Expect))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := reports.NewCompareDoc(4, inputs, reports.Summarise(ms, keys))
+	for _, r := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"compare.txt", func(b *bytes.Buffer) error { return reports.WriteCompareTable(b, doc) }},
+		{"compare.json", func(b *bytes.Buffer) error { return reports.WriteCompareJSON(b, doc) }},
+		{"compare.md", func(b *bytes.Buffer) error { return reports.WriteCompareMarkdown(b, doc) }},
+		{"compare.csv", func(b *bytes.Buffer) error { return reports.WriteCompareCSV(b, doc) }},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			var got bytes.Buffer
+			if err := r.write(&got); err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join("testdata", r.name)
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatalf("%v (run go test ./reports -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+func TestWilsonAndDistributions(t *testing.T) {
+	ms := []reports.RunMeasures{}
+	for seed := uint64(1); seed <= 10; seed++ {
+		v := reports.VerdictCorrectPromotion
+		ttp := float64(seed * 60)
+		m := reports.RunMeasures{Scenario: "s", Policy: "p", Seed: seed, Expect: "promote", Verdict: v, TimeToPromote: &ttp}
+		if seed > 8 {
+			m.Verdict, m.TimeToPromote = reports.VerdictFalseRollback, nil
+		}
+		ms = append(ms, m)
+	}
+	s := reports.Summarise(ms, []reports.CaseKey{{Scenario: "s", Policy: "p"}})[0]
+	if s.Runs != 10 || s.FalseRollback.Value != 0.2 || s.Promote.Value != 0.8 {
+		t.Errorf("rates %+v %+v", s.FalseRollback, s.Promote)
+	}
+	// Wilson 95 % interval for 2 of 10: [0.057, 0.510].
+	if d := s.FalseRollback.Low - 0.0567; d > 0.001 || d < -0.001 {
+		t.Errorf("wilson low %v", s.FalseRollback.Low)
+	}
+	if d := s.FalseRollback.High - 0.5098; d > 0.001 || d < -0.001 {
+		t.Errorf("wilson high %v", s.FalseRollback.High)
+	}
+	if s.TimeToPromote.N != 8 || s.TimeToPromote.P50 != 240 || s.TimeToPromote.Max != 480 {
+		t.Errorf("time to promote %+v", s.TimeToPromote)
+	}
+}
