@@ -17,13 +17,17 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/canarysim
 
-## demo: build and rehearse the seed example, healthy then failing
+## demo: build, rehearse the seed example (healthy, then failing), then compare the
+## three preset policies on the built-in scenario library over 100 seeds
 demo: build
 	@echo "=== healthy canary (testdata/seed/example-healthy.yaml) ==="
 	./$(BIN) run -f testdata/seed/example-healthy.yaml
 	@echo
 	@echo "=== failing canary (testdata/seed/example-failing.yaml, seed $(SEED)) ==="
 	./$(BIN) run -f testdata/seed/example-failing.yaml --seed $(SEED)
+	@echo
+	@echo "=== presets compared on the built-in scenarios (canarysim compare) ==="
+	./$(BIN) compare
 
 ## envtest-bin: build (or reuse) kube-apiserver and etcd from Go modules; prints their directory
 envtest-bin:
