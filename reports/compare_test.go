@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,5 +102,42 @@ func TestWilsonAndDistributions(t *testing.T) {
 	}
 	if s.TimeToPromote.N != 8 || s.TimeToPromote.P50 != 240 || s.TimeToPromote.Max != 480 {
 		t.Errorf("time to promote %+v", s.TimeToPromote)
+	}
+}
+
+// TestCompareHTML: one self-contained page with the table and three inline
+// SVG plots per scenario, nothing loaded from elsewhere.
+func TestCompareHTML(t *testing.T) {
+	ttp := 300.0
+	var runs []reports.RunMeasures
+	for seed := uint64(1); seed <= 5; seed++ {
+		for _, p := range []string{"balanced", "aggressive"} {
+			runs = append(runs, reports.RunMeasures{Scenario: "s", Policy: p, Seed: seed, Expect: "promote",
+				Verdict: reports.VerdictCorrectPromotion, TimeToPromote: &ttp, BlastFailed: int64(seed)})
+		}
+	}
+	keys := []reports.CaseKey{{Scenario: "s", Policy: "balanced"}, {Scenario: "s", Policy: "aggressive"}}
+	doc := reports.NewCompareDoc(5, []reports.Input{{Scenario: "s", Description: "a <healthy> canary"}}, reports.Summarise(runs, keys))
+	traces := []reports.Trace{
+		{Scenario: "s", Policy: "balanced", Seed: 1, Points: []reports.TracePoint{{T: 65, Canary: 10}, {T: 125, Canary: 20}}},
+		{Scenario: "s", Policy: "aggressive", Seed: 1, Points: []reports.TracePoint{{T: 35, Canary: 20}, {T: 65, Canary: 40}}},
+	}
+	var b bytes.Buffer
+	if err := reports.WriteCompareHTML(&b, doc, runs, traces); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"<!DOCTYPE html>", "<td>balanced</td>", "<td>aggressive</td>", "a &lt;healthy&gt; canary", "canary weight, representative run", "time to promote (minutes)", "blast radius (failed requests)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg"); n != 3 {
+		t.Errorf("%d inline SVG plots, want 3", n)
+	}
+	for _, external := range []string{"src=", "href=", "<script", "<?xml"} {
+		if strings.Contains(page, external) {
+			t.Errorf("page is not self-contained: contains %q", external)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +52,7 @@ completes an interrupted sweep from that file.`,
 	f.StringArrayVar(&o.sets, "set", nil, "analysis.FIELD=V1,V2,... expands policies into a grid (repeatable)")
 	f.IntVar(&o.seeds, "seeds", 100, "seeds per scenario and policy")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "runs in parallel")
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json, csv or markdown")
+	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json, csv, markdown or html (one self-contained page with SVG plots)")
 	f.StringVar(&o.out, "out", "", "stream each run's measures as JSON lines to this file")
 	f.BoolVar(&o.resume, "resume", false, "with --out: keep the runs already in the file and run only the missing ones")
 	return cmd
@@ -90,13 +91,34 @@ func runCompare(cmd *cobra.Command, o *compareOptions, s Streams) error {
 		return err
 	}
 	doc := reports.NewCompareDoc(o.seeds, inputsOf(scens), reports.Summarise(rec.measures, keys))
+	if o.output == "html" {
+		traces, err := representativeTraces(cmd.Context(), cases, keys, seeds[0])
+		if err != nil {
+			return err
+		}
+		return reports.WriteCompareHTML(s.Out, doc, rec.measures, traces)
+	}
 	return writeCompare(s.Out, o.output, doc)
+}
+
+// representativeTraces runs every case once more with one seed to plot its
+// canary weight over time (the sweep keeps measures only).
+func representativeTraces(ctx context.Context, cases []*scenarios.Loaded, keys []reports.CaseKey, seed uint64) ([]reports.Trace, error) {
+	out := make([]reports.Trace, 0, len(cases))
+	for i, c := range cases {
+		res, err := sim.Run(ctx, c, sim.Options{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reports.TraceOf(res, keys[i].Policy))
+	}
+	return out, nil
 }
 
 func (o *compareOptions) validate() error {
 	switch {
-	case !slices.Contains([]string{"table", "json", "csv", "markdown"}, o.output):
-		return usageError("unknown output %q: want table, json, csv or markdown", o.output)
+	case !slices.Contains([]string{"table", "json", "csv", "markdown", "html"}, o.output):
+		return usageError("unknown output %q: want table, json, csv, markdown or html", o.output)
 	case o.seeds < 1:
 		return usageError("--seeds must be at least 1")
 	case o.workers < 1:
