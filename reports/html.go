@@ -140,6 +140,7 @@ func boxPlot(title, scenario string, policies []string, runs []RunMeasures, pick
 	p := plot.New()
 	p.Title.Text = title
 	var names []string
+	total := 0
 	for i, pol := range policies {
 		var vals plotter.Values
 		for _, m := range runs {
@@ -150,7 +151,8 @@ func boxPlot(title, scenario string, policies []string, runs []RunMeasures, pick
 				vals = append(vals, v)
 			}
 		}
-		names = append(names, fmt.Sprintf("%s (n=%d)", pol, len(vals)))
+		names = append(names, fmt.Sprintf("%s\n(n=%d)", pol, len(vals)))
+		total += len(vals)
 		if len(vals) == 0 {
 			continue
 		}
@@ -161,8 +163,11 @@ func boxPlot(title, scenario string, policies []string, runs []RunMeasures, pick
 		b.FillColor = plotutil.Color(i)
 		p.Add(b)
 	}
+	if total == 0 {
+		return template.HTML("<p><em>" + template.HTMLEscapeString(title) + ": no runs to show</em></p>"), nil
+	}
 	p.NominalX(names...)
-	return svgOf(p, 3.5, 3)
+	return svgOf(p, 4.5, 3)
 }
 
 // svgOf renders a plot of w×h inches as inline SVG.
