@@ -129,7 +129,8 @@ func (cc *clientCluster) UpdateDeployment(ctx context.Context, namespace, name s
 		}
 		next := cur.DeepCopy()
 		mutate(next)
-		if equality.Semantic.DeepEqual(cur, next) {
+		if equality.Semantic.DeepEqual(cur.Spec, next.Spec) && equality.Semantic.DeepEqual(cur.Labels, next.Labels) &&
+			equality.Semantic.DeepEqual(cur.Annotations, next.Annotations) {
 			return cur, nil
 		}
 		err = cc.s.update(ctx, next)

@@ -85,20 +85,25 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 	if rv := obj.GetResourceVersion(); rv != "" && rv != stored.GetResourceVersion() {
 		return apierrors.NewConflict(gvr.GroupResource(), obj.GetName(), errModified)
 	}
-	next := stored.DeepCopyObject().(client.Object)
+	var next client.Object
 	if statusOnly {
+		if statusEqual(stored, obj) {
+			copyInto(obj, stored) // a no-op write changes nothing, not even the resourceVersion
+			return nil
+		}
+		next = stored
 		copyStatus(next, obj)
 	} else {
+		if specEqual(stored, obj) && equality.Semantic.DeepEqual(stored.GetLabels(), obj.GetLabels()) &&
+			equality.Semantic.DeepEqual(stored.GetAnnotations(), obj.GetAnnotations()) {
+			copyInto(obj, stored)
+			return nil
+		}
 		next = obj.DeepCopyObject().(client.Object)
 		copyStatus(next, stored)
 		next.SetUID(stored.GetUID())
 		next.SetCreationTimestamp(stored.GetCreationTimestamp())
-		next.SetResourceVersion(stored.GetResourceVersion())
 		next.SetGeneration(nextGeneration(stored, next))
-	}
-	if equality.Semantic.DeepEqual(stored, next) {
-		copyInto(obj, stored) // a no-op write changes nothing, not even the resourceVersion
-		return nil
 	}
 	old, err := strconv.ParseUint(stored.GetResourceVersion(), 10, 64)
 	if err != nil {
@@ -110,6 +115,31 @@ func (w typedWrites) write(obj client.Object, statusOnly bool) error {
 	}
 	copyInto(obj, next)
 	return nil
+}
+
+// statusEqual compares the statuses of two objects of a kind with a status
+// subresource.
+func statusEqual(a, b client.Object) bool {
+	switch x := a.(type) {
+	case *appsv1.Deployment:
+		return equality.Semantic.DeepEqual(x.Status, b.(*appsv1.Deployment).Status)
+	case *flaggerv1.Canary:
+		return equality.Semantic.DeepEqual(x.Status, b.(*flaggerv1.Canary).Status)
+	}
+	return false
+}
+
+// specEqual compares the specs of two objects of a handled kind.
+func specEqual(a, b client.Object) bool {
+	switch x := a.(type) {
+	case *appsv1.Deployment:
+		return equality.Semantic.DeepEqual(x.Spec, b.(*appsv1.Deployment).Spec)
+	case *flaggerv1.Canary:
+		return equality.Semantic.DeepEqual(x.Spec, b.(*flaggerv1.Canary).Spec)
+	case *istiov1beta1.VirtualService:
+		return equality.Semantic.DeepEqual(x.Spec, b.(*istiov1beta1.VirtualService).Spec)
+	}
+	return false
 }
 
 // nextGeneration is the API server's rule for Deployments: generation grows

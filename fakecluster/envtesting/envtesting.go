@@ -1,8 +1,9 @@
 // Package envtesting shares one envtest control plane among the tests of a
-// package outside fakecluster: Main starts it before the tests and always
-// stops it after them; ControlPlane hands it to a test, skipping the test
-// when the binaries are missing, or failing it under CI=true, where the
-// real API server must always be exercised.
+// package outside fakecluster: ControlPlane starts it on first use (so
+// tests and benchmarks that do not need it never pay for it) and hands it
+// to a test, skipping the test when the binaries are missing, or failing
+// it under CI=true, where the real API server must always be exercised;
+// Main always stops it after the tests.
 //
 //	func TestMain(m *testing.M) { os.Exit(envtesting.Main(m)) }
 package envtesting
@@ -10,20 +11,21 @@ package envtesting
 import (
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/canarysim/canarysim/fakecluster"
 )
 
 var (
+	once      sync.Once
 	shared    *fakecluster.ControlPlane
 	sharedErr error
 )
 
-// Main starts the control plane (if the binaries exist), runs the tests and
-// stops it, returning the exit code for os.Exit.
+// Main runs the tests and stops the control plane if one was started,
+// returning the exit code for os.Exit.
 func Main(m *testing.M) int {
-	shared, sharedErr = fakecluster.StartControlPlane()
 	code := m.Run()
 	if shared != nil {
 		if err := shared.Stop(); err != nil {
@@ -38,6 +40,7 @@ func Main(m *testing.M) int {
 // is unavailable, failed when CI=true.
 func ControlPlane(tb testing.TB) *fakecluster.ControlPlane {
 	tb.Helper()
+	once.Do(func() { shared, sharedErr = fakecluster.StartControlPlane() })
 	if shared == nil {
 		Unavailable(tb, sharedErr)
 	}
