@@ -36,6 +36,9 @@ type Backend interface {
 	NextDue() (time.Time, bool)
 	// Serving says what a Deployment's ready pods run.
 	Serving(name string) Serving
+	// SetCrashing makes a Deployment's pods crash-loop from the current
+	// virtual time (none ready or available; Available=False) or recover.
+	SetCrashing(ctx context.Context, namespace, name string, crashing bool) error
 	// Name identifies the backend in outputs ("fake", "envtest").
 	Name() string
 	// Close releases what the run used: the envtest backend deletes the
@@ -220,6 +223,11 @@ func (cc *clientCluster) Advance(ctx context.Context, now time.Time) error {
 
 // NextDue implements Backend.
 func (cc *clientCluster) NextDue() (time.Time, bool) { return cc.workloads.nextDue() }
+
+// SetCrashing implements Backend.
+func (cc *clientCluster) SetCrashing(ctx context.Context, namespace, name string, crashing bool) error {
+	return cc.workloads.setCrashing(ctx, cc, client.ObjectKey{Namespace: namespace, Name: name}, crashing)
+}
 
 // Serving implements Backend.
 func (cc *clientCluster) Serving(name string) Serving { return cc.workloads.serving(name) }

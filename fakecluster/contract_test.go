@@ -50,6 +50,7 @@ func runContract(t *testing.T, newBackend backendFactory) {
 		{"readiness transitions in virtual time", contractReadiness},
 		{"scale to zero is ready at once", contractScaleToZero},
 		{"deployment progress deadline", contractProgressDeadline},
+		{"crash-looping pods", contractCrashLoop},
 		{"services are created once", contractServices},
 		{"router holds the weights", contractRouter},
 		{"canary status through the subresource", contractCanaryStatus},
@@ -196,6 +197,28 @@ func contractProgressDeadline(t *testing.T, b Backend) {
 	must(t, b.Advance(ctx, epoch.Add(90*time.Second)))
 	if st := get(t, b, "app").Status; st.AvailableReplicas != 2 {
 		t.Errorf("late rollout never completed: %+v", st)
+	}
+}
+
+func contractCrashLoop(t *testing.T, b Backend) {
+	ctx := context.Background()
+	must(t, b.ApplyDeployment(ctx, deployment("app", "app:1", 2)))
+	must(t, b.Advance(ctx, epoch.Add(time.Minute)))
+	must(t, b.SetCrashing(ctx, "test", "app", true))
+	st := get(t, b, "app").Status
+	avail := conditionOf(st.Conditions, appsv1.DeploymentAvailable)
+	if st.AvailableReplicas != 0 || avail == nil || avail.Status != corev1.ConditionFalse || !avail.LastUpdateTime.Time.Equal(epoch.Add(time.Minute)) {
+		t.Fatalf("crash-looping status = %+v", st)
+	}
+	if s := b.Serving("app"); s.Available != 0 {
+		t.Errorf("serving %d replicas while crash-looping", s.Available)
+	}
+	must(t, b.SetCrashing(ctx, "test", "app", false))
+	if st := get(t, b, "app").Status; st.AvailableReplicas != 2 {
+		t.Errorf("status after recovery = %+v", st)
+	}
+	if s := b.Serving("app"); s.Available != 2 {
+		t.Errorf("serving %d replicas after recovery", s.Available)
 	}
 }
 

@@ -58,10 +58,11 @@ type workloads struct {
 	now       time.Time
 	pending   map[string]*rollout
 	served    map[string]Serving
+	crashing  map[string]bool
 }
 
 func newWorkloads(b Behaviour, epoch time.Time) *workloads {
-	return &workloads{behaviour: b, now: epoch, pending: map[string]*rollout{}, served: map[string]Serving{}}
+	return &workloads{behaviour: b, now: epoch, pending: map[string]*rollout{}, served: map[string]Serving{}, crashing: map[string]bool{}}
 }
 
 // specChanged schedules the rollout of d's stored spec from the current
@@ -141,7 +142,13 @@ func (w *workloads) step(ctx context.Context, cc *clientCluster, r *rollout) err
 	if !r.readyAt.After(w.now) {
 		delete(w.pending, r.key.Name)
 		w.served[r.key.Name] = Serving{Template: r.template, Available: r.replicas}
-		return cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { readyStatus(d, r, w.now) })
+		if err := cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { readyStatus(d, r, w.now) }); err != nil {
+			return err
+		}
+		if w.crashing[r.key.Name] {
+			return w.crash(ctx, cc, r.key, true)
+		}
+		return nil
 	}
 	if !r.started && !r.startedAt.After(w.now) {
 		r.started = true
@@ -217,3 +224,41 @@ func readyStatus(d *appsv1.Deployment, r *rollout, now time.Time) {
 }
 
 func (w *workloads) serving(name string) Serving { return w.served[name] }
+
+// setCrashing makes a Deployment's pods crash-loop (none available) or
+// recover. A rollout still in progress applies it when it completes.
+func (w *workloads) setCrashing(ctx context.Context, cc *clientCluster, key client.ObjectKey, crashing bool) error {
+	if w.crashing[key.Name] == crashing {
+		return nil
+	}
+	w.crashing[key.Name] = crashing
+	if _, rolling := w.pending[key.Name]; rolling {
+		return nil
+	}
+	return w.crash(ctx, cc, key, crashing)
+}
+
+// crash writes the status of crash-looping pods (ready and available drop
+// to zero, Available=False/MinimumReplicasUnavailable from now) or of
+// recovered ones (everything available again).
+func (w *workloads) crash(ctx context.Context, cc *clientCluster, key client.ObjectKey, crashing bool) error {
+	s := w.served[key.Name]
+	at := metav1.NewTime(w.now)
+	err := cc.writeStatus(ctx, key, func(d *appsv1.Deployment) {
+		replicas := d.Status.Replicas
+		avail, status, reason := replicas, corev1.ConditionTrue, "MinimumReplicasAvailable"
+		if crashing {
+			avail, status, reason = 0, corev1.ConditionFalse, "MinimumReplicasUnavailable"
+		}
+		d.Status.ReadyReplicas, d.Status.AvailableReplicas = avail, avail
+		for i := range d.Status.Conditions {
+			c := &d.Status.Conditions[i]
+			if c.Type == appsv1.DeploymentAvailable && (c.Status != status || c.Reason != reason) {
+				c.Status, c.Reason, c.LastUpdateTime, c.LastTransitionTime = status, reason, at, at
+			}
+		}
+		s.Available = avail
+	})
+	w.served[key.Name] = s
+	return err
+}

@@ -22,7 +22,13 @@ func TestCompareGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scens := []*scenarios.Loaded{lib[0], lib[3], lib[5]} // error-spike, healthy-steady, latency-regression
+	var scens []*scenarios.Loaded
+	for _, l := range lib {
+		switch l.Name {
+		case "error-spike", "healthy-steady", "latency-regression":
+			scens = append(scens, l)
+		}
+	}
 	var cases []*scenarios.Loaded
 	var keys []reports.CaseKey
 	var inputs []reports.Input

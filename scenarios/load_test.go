@@ -85,7 +85,7 @@ func TestLoadBad(t *testing.T) {
 			"values.bad.yaml:13:21: spec.versions.stable.errorPercent: must be a percentage between 0 and 100, got 150",
 			"values.bad.yaml:16:33: spec.versions.canary.latency.p99: must be greater than p50",
 			"values.bad.yaml:18:7: spec.faults[0]: set start or whenWeight, not both",
-			"values.bad.yaml:21:7: spec.faults[1]: a fault needs errorPercent or addedLatency",
+			"values.bad.yaml:21:7: spec.faults[1]: a fault needs errorPercent, addedLatency or crashLoop",
 			`values.bad.yaml:22:11: spec.expect: "maybe": want promote or rollback`,
 		}},
 		{file: "missing-file.bad.yaml", want: []string{

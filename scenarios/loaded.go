@@ -99,4 +99,5 @@ type FaultSpec struct {
 	ErrorRate       float64 // fraction 0..1
 	AddedLatency    time.Duration
 	LatencyFraction float64 // 0..1
+	CrashLoop       bool
 }

@@ -227,8 +227,12 @@ func (r specResolver) fault(p string, f Fault) FaultSpec {
 	case f.AddedLatency != "":
 		out.LatencyFraction = 1
 	}
-	if out.ErrorRate == 0 && out.AddedLatency == 0 {
-		r.errAt(p, "a fault needs errorPercent or addedLatency")
+	out.CrashLoop = f.CrashLoop
+	if out.ErrorRate == 0 && out.AddedLatency == 0 && !out.CrashLoop {
+		r.errAt(p, "a fault needs errorPercent, addedLatency or crashLoop")
+	}
+	if out.CrashLoop && out.Ramp > 0 {
+		r.errAt(p+".ramp", "a crash loop starts at once; ramp has no meaning for it")
 	}
 	return out
 }

@@ -137,4 +137,7 @@ type Fault struct {
 	// requests (default 100 % when AddedLatency is set).
 	AddedLatency   string   `json:"addedLatency,omitempty"`
 	LatencyPercent *float64 `json:"latencyPercent,omitempty"`
+	// CrashLoop makes the version's pods crash-loop while the fault is
+	// active: none is ready, requests routed to them fail.
+	CrashLoop bool `json:"crashLoop,omitempty"`
 }

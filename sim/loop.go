@@ -47,6 +47,9 @@ func (r *runner) loop(ctx context.Context) error {
 		if err := r.cl.Advance(ctx, Epoch.Add(now)); err != nil {
 			return err
 		}
+		if err := r.updateCrashes(ctx, now); err != nil {
+			return err
+		}
 		if !r.revised && now == r.l.RevisionAt {
 			if err := r.applyRevision(ctx); err != nil {
 				return err
@@ -124,6 +127,28 @@ func (r *runner) nextFaultBoundary() (time.Duration, bool) {
 	return next, found
 }
 
+// updateCrashes makes a workload's pods crash-loop while a crashLoop fault
+// is active on the version it runs, and recover when it ends.
+func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
+	for _, w := range []*workloadMetrics{r.primary, r.canary} {
+		s := r.cl.Serving(w.name)
+		want := false
+		if s.Template != nil {
+			for _, f := range r.faultsFor(r.isNew(s.Template)) {
+				want = want || (f.spec.CrashLoop && f.strength(now) > 0)
+			}
+		}
+		if want == r.crashing[w.name] {
+			continue
+		}
+		r.crashing[w.name] = want
+		if err := r.cl.SetCrashing(ctx, w.namespace, w.name, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // startWeightFaults starts faults triggered by the routed canary weight.
 func (r *runner) startWeightFaults(now time.Duration) {
 	for i := range r.faults {
@@ -174,8 +199,14 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	s := r.cl.Serving(w.name)
 	if s.Available == 0 || s.Template == nil {
 		n := w.smp.poisson(mean)
-		if counted {
-			r.truth.Unserved += n
+		if !counted {
+			return
+		}
+		r.truth.Unserved += n
+		if isCanary && s.Template != nil && behaviourAt(r.l.New, r.faultsFor(r.isNew(s.Template)), mid).faulty {
+			// Users routed to a crash-looping canary get errors: blast radius.
+			r.truth.FaultyCanary.add(Tally{Requests: n, Errors: n, Failed: n})
+			r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.routes.Canary)
 		}
 		return
 	}

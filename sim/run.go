@@ -73,6 +73,7 @@ type runner struct {
 	revised     bool
 	ticks       []TickRecord
 	warnings    []string
+	crashing    map[string]bool
 	truth       GroundTruth
 	outcome     Outcome
 	endedAt     time.Duration
@@ -83,7 +84,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *promadapter.Store) (*runner, error) {
-	r := &runner{l: l, seed: opts.Seed, scrapeIv: l.ScrapeInterval, outcome: Incomplete}
+	r := &runner{l: l, seed: opts.Seed, scrapeIv: l.ScrapeInterval, outcome: Incomplete, crashing: map[string]bool{}}
 	newBackend := opts.Backend
 	if newBackend == nil {
 		newBackend = fakecluster.NewMemory
