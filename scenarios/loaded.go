@@ -100,4 +100,6 @@ type FaultSpec struct {
 	AddedLatency    time.Duration
 	LatencyFraction float64 // 0..1
 	CrashLoop       bool
+	// FullAtWeight > 0 scales the fault by canary weight / FullAtWeight.
+	FullAtWeight int
 }

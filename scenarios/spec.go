@@ -228,6 +228,12 @@ func (r specResolver) fault(p string, f Fault) FaultSpec {
 		out.LatencyFraction = 1
 	}
 	out.CrashLoop = f.CrashLoop
+	if f.FullAtWeight != nil {
+		if *f.FullAtWeight < 1 || *f.FullAtWeight > 100 {
+			r.errAt(p+".fullAtWeight", "must be a percentage between 1 and 100, got %d", *f.FullAtWeight)
+		}
+		out.FullAtWeight = *f.FullAtWeight
+	}
 	if out.ErrorRate == 0 && out.AddedLatency == 0 && !out.CrashLoop {
 		r.errAt(p, "a fault needs errorPercent, addedLatency or crashLoop")
 	}

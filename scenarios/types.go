@@ -137,6 +137,10 @@ type Fault struct {
 	// requests (default 100 % when AddedLatency is set).
 	AddedLatency   string   `json:"addedLatency,omitempty"`
 	LatencyPercent *float64 `json:"latencyPercent,omitempty"`
+	// FullAtWeight makes the fault grow with load: its strength is scaled
+	// by the routed canary weight over this percentage (capped at 1), so
+	// it is mild at small weights and full from FullAtWeight on.
+	FullAtWeight *int `json:"fullAtWeight,omitempty"`
 	// CrashLoop makes the version's pods crash-loop while the fault is
 	// active: none is ready, requests routed to them fail.
 	CrashLoop bool `json:"crashLoop,omitempty"`

@@ -241,6 +241,7 @@ func (r *runner) faultsFor(isNew bool) []activeFault {
 	var out []activeFault
 	for _, f := range r.faults {
 		if f.spec.Version == want {
+			f.weight = r.routes.Canary
 			out = append(out, f)
 		}
 	}

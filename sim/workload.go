@@ -118,15 +118,21 @@ type activeFault struct {
 	started bool
 	start   time.Duration
 	end     time.Duration // 0 = never
+	weight  int           // routed canary weight now, for load-dependent faults
 }
 
-// strength is 0 before start and after end, ramping linearly to 1.
+// strength is 0 before start and after end, ramping linearly to 1, and
+// scaled by the canary's share of traffic for a load-dependent fault.
 func (f activeFault) strength(t time.Duration) float64 {
 	if !f.started || t < f.start || (f.end > 0 && t >= f.end) {
 		return 0
 	}
-	if f.spec.Ramp <= 0 {
-		return 1
+	s := 1.0
+	if f.spec.Ramp > 0 {
+		s = min(1, float64(t-f.start)/float64(f.spec.Ramp))
 	}
-	return min(1, float64(t-f.start)/float64(f.spec.Ramp))
+	if f.spec.FullAtWeight > 0 {
+		s *= min(1, float64(f.weight)/float64(f.spec.FullAtWeight))
+	}
+	return s
 }
