@@ -294,9 +294,11 @@ func TestCompareResumeAndWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files, _ := filepath.Glob("../../testdata/scenarios/*.yaml")
+	want := len(files) * 2 * 5 // scenarios × policies × seeds
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	if len(lines) != 3*2*5 {
-		t.Fatalf("%d run records, want 30", len(lines))
+	if len(lines) != want {
+		t.Fatalf("%d run records, want %d", len(lines), want)
 	}
 	cut := strings.Join(lines[:12], "\n") + "\n" + lines[12][:len(lines[12])/2]
 	if err := os.WriteFile(runs, []byte(cut), 0o644); err != nil {
@@ -325,7 +327,7 @@ func TestCompareResumeAndWorkers(t *testing.T) {
 		}
 		seen[key] = true
 	}
-	if len(seen) != 30 {
-		t.Errorf("%d distinct runs after resume, want 30", len(seen))
+	if len(seen) != want {
+		t.Errorf("%d distinct runs after resume, want %d", len(seen), want)
 	}
 }
