@@ -3,12 +3,9 @@ package reports_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/canarysim/canarysim/reports"
 	"github.com/canarysim/canarysim/scenarios"
@@ -63,23 +60,7 @@ func TestCompareGolden(t *testing.T) {
 			if err := r.write(&got); err != nil {
 				t.Fatal(err)
 			}
-			name := filepath.Join("testdata", r.name)
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(name, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-			}
+			checkGolden(t, filepath.Join("testdata", r.name), got.Bytes())
 		})
 	}
 }

@@ -16,7 +16,28 @@ import (
 	"github.com/canarysim/canarysim/sim"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/seed/golden")
+var update = flag.Bool("update", false, "rewrite the golden files (testdata/seed/golden, reports/testdata)")
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run go test ./reports -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
 
 // TestGolden renders the seed examples as timeline and JSON and compares
 // them with the reviewed golden files.
@@ -51,19 +72,7 @@ func TestGolden(t *testing.T) {
 				if err := r.write(&got, res); err != nil {
 					t.Fatal(err)
 				}
-				if *update {
-					if err := os.WriteFile(name, got.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(name)
-				if err != nil {
-					t.Fatalf("%v (run go test ./reports -update to create it)", err)
-				}
-				if diff := cmp.Diff(string(want), got.String()); diff != "" {
-					t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-				}
+				checkGolden(t, name, got.Bytes())
 			})
 		}
 	}
