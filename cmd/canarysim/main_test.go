@@ -331,3 +331,19 @@ func TestCompareResumeAndWorkers(t *testing.T) {
 		t.Errorf("%d distinct runs after resume, want %d", len(seen), want)
 	}
 }
+
+// TestEnvtestMissingBinaries: without kube-apiserver and etcd the error says
+// how to build them, and the exit code is 3.
+func TestEnvtestMissingBinaries(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "run", "--cluster", "envtest", "-f", "testdata/seed/example-failing.yaml")
+	cmd.Env = append(os.Environ(), "CANARYSIM_RUN_MAIN=1", "KUBEBUILDER_ASSETS="+t.TempDir())
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Errorf("exit = %v, want 3", err)
+	}
+	if !strings.Contains(string(out), "make envtest-bin") {
+		t.Errorf("message does not say how to build the binaries:\n%s", out)
+	}
+}
