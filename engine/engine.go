@@ -107,11 +107,12 @@ func (e *Engine) flushStatus(ctx context.Context) {
 		return
 	}
 	e.status.LastTransitionTime = metav1.NewTime(e.now)
+	syncCondition(&e.status, e.now)
 	if err := e.cluster.WriteCanaryStatus(ctx, e.canary, e.status); err != nil {
 		e.warn(fmt.Errorf("writing canary status: %w", err))
 		return
 	}
-	w := e.status
+	w := *e.status.DeepCopy()
 	e.written = &w
 }
 

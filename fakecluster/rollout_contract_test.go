@@ -70,8 +70,12 @@ func contractPromote(t *testing.T, b Backend) {
 	if routes != (engine.Routes{Primary: 100}) {
 		t.Errorf("routes %+v after promotion, want 100/0", routes)
 	}
-	if st := readCanary(t, b).Status; st.Phase != flaggerv1.CanaryPhaseSucceeded {
+	st := readCanary(t, b).Status
+	if st.Phase != flaggerv1.CanaryPhaseSucceeded {
 		t.Errorf("stored canary phase %s", st.Phase)
+	}
+	if len(st.Conditions) != 1 || st.Conditions[0].Type != flaggerv1.PromotedType || st.Conditions[0].Status != "True" || st.Conditions[0].Reason != "Succeeded" {
+		t.Errorf("stored Promoted condition %+v, want True/Succeeded", st.Conditions)
 	}
 }
 
@@ -87,7 +91,11 @@ func contractRollback(t *testing.T, b Backend) {
 	if r := *get(t, b, "app").Spec.Replicas; r != 0 {
 		t.Errorf("target replicas %d after rollback, want 0", r)
 	}
-	if st := readCanary(t, b).Status; st.Phase != flaggerv1.CanaryPhaseFailed || st.FailedChecks != 0 {
+	st := readCanary(t, b).Status
+	if st.Phase != flaggerv1.CanaryPhaseFailed || st.FailedChecks != 0 {
 		t.Errorf("stored canary status %+v", st)
+	}
+	if len(st.Conditions) != 1 || st.Conditions[0].Status != "False" || st.Conditions[0].Reason != "Failed" {
+		t.Errorf("stored Promoted condition %+v, want False/Failed", st.Conditions)
 	}
 }
