@@ -27,6 +27,7 @@ type compareOptions struct {
 	output   string
 	out      string
 	resume   bool
+	shard    string
 }
 
 func newCompareCommand(s Streams) *cobra.Command {
@@ -56,6 +57,7 @@ completes an interrupted sweep from that file.`,
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json, csv, markdown or html (one self-contained page with SVG plots)")
 	f.StringVar(&o.out, "out", "", "stream each run's measures as JSON lines to this file")
 	f.BoolVar(&o.resume, "resume", false, "with --out: keep the runs already in the file and run only the missing ones")
+	f.StringVar(&o.shard, "shard", "", "i/n: run only the i-th of n interleaved parts of the sweep (merge the parts' --out files with --resume)")
 	return cmd
 }
 
@@ -82,8 +84,12 @@ func runCompare(cmd *cobra.Command, o *compareOptions, s Streams) error {
 		return err
 	}
 	defer rec.close()
-	prog := newProgress(s.Err, len(cases)*len(seeds)-rec.done())
-	err = sim.Sweep(cmd.Context(), cases, sim.SweepOptions{Seeds: seeds, Workers: o.workers, Skip: rec.skip},
+	skip, share, err := shardFilter(o.shard, len(seeds), rec.skip)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(s.Err, (len(cases)*len(seeds)-rec.done())/share)
+	err = sim.Sweep(cmd.Context(), cases, sim.SweepOptions{Seeds: seeds, Workers: o.workers, Skip: skip},
 		func(j sim.Job, res *sim.Result) error {
 			prog.step()
 			return rec.add(reports.Measure(res, keys[j.Case].Policy, cases[j.Case].Expect))
@@ -142,6 +148,22 @@ func (o *compareOptions) validate() error {
 		return usageError("--resume needs --out FILE")
 	}
 	return nil
+}
+
+// shardFilter adds --shard i/n to skip: job k (case-major, seed-minor) runs
+// in shard k mod n + 1. It also returns n, the share of the sweep this is.
+func shardFilter(spec string, seeds int, skip func(sim.Job) bool) (func(sim.Job) bool, int, error) {
+	if spec == "" {
+		return skip, 1, nil
+	}
+	var i, n int
+	if _, err := fmt.Sscanf(spec, "%d/%d", &i, &n); err != nil || n < 1 || i < 1 || i > n || fmt.Sprintf("%d/%d", i, n) != spec {
+		return nil, 0, usageError("--shard %q: want i/n with 1 <= i <= n", spec)
+	}
+	return func(j sim.Job) bool {
+		k := j.Case*seeds + int(j.Seed) - 1
+		return k%n != i-1 || skip(j)
+	}, n, nil
 }
 
 // loadScenarios loads the files and directories given, or the library.
