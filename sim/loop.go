@@ -56,7 +56,7 @@ func (r *runner) loop(ctx context.Context) error {
 			}
 		}
 		if now == nextScrape {
-			if err := scrape(ctx, r.metrics, []*workloadMetrics{r.primary, r.canary}, now); err != nil {
+			if err := scrape(ctx, r.metrics, r.workloads, now); err != nil {
 				return err
 			}
 			nextScrape += r.scrapeIv
@@ -130,7 +130,7 @@ func (r *runner) nextFaultBoundary() (time.Duration, bool) {
 // updateCrashes makes a workload's pods crash-loop while a crashLoop fault
 // is active on the version it runs, and recover when it ends.
 func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
-	for _, w := range []*workloadMetrics{r.primary, r.canary} {
+	for _, w := range r.workloads {
 		s := r.cl.Serving(w.name)
 		want := false
 		if s.Template != nil {
@@ -232,19 +232,22 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	}
 }
 
-// faultsFor returns the faults that apply to one version.
+// faultsFor returns the faults that apply to one version. It runs per
+// traffic segment, so it reuses one buffer: the result is valid until the
+// next call.
 func (r *runner) faultsFor(isNew bool) []activeFault {
 	want := scenarios.FaultStable
 	if isNew {
 		want = scenarios.FaultCanary
 	}
-	var out []activeFault
+	out := r.faultBuf[:0]
 	for _, f := range r.faults {
 		if f.spec.Version == want {
 			f.weight = r.routes.Canary
 			out = append(out, f)
 		}
 	}
+	r.faultBuf = out
 	return out
 }
 

@@ -74,6 +74,8 @@ type runner struct {
 	ticks       []TickRecord
 	warnings    []string
 	crashing    map[string]bool
+	faultBuf    []activeFault      // scratch of faultsFor
+	workloads   []*workloadMetrics // primary, canary
 	truth       GroundTruth
 	outcome     Outcome
 	endedAt     time.Duration
@@ -130,6 +132,7 @@ func (r *runner) initWorkloads() {
 	}
 	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
 	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
+	r.workloads = []*workloadMetrics{r.primary, r.canary}
 }
 
 func (r *runner) initFaults() {
