@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
 )
@@ -25,7 +26,7 @@ func (e *Engine) runChecks(ctx context.Context, r Routes) bool {
 		return false
 	}
 	for _, m := range e.checks {
-		ck, ev := m.evaluate(ctx, e.metrics, e.id(), e.now)
+		ck, ev := m.evaluate(ctx, scriptedSource{e.metrics, e.script, m.spec.Name}, e.id(), e.now)
 		e.tick.Checks = append(e.tick.Checks, ck)
 		if ev != nil {
 			e.tick.Events = append(e.tick.Events, *ev)
@@ -43,7 +44,7 @@ func (e *Engine) runHooks(ctx context.Context, typ flaggerv1.HookType, phase fla
 		if h.Type != typ && !(typ == flaggerv1.RolloutHook && h.Type == "") {
 			continue
 		}
-		if err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
+		if _, err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
 			return h.Name, err
 		}
 		if typ != flaggerv1.RolloutHook {
@@ -60,7 +61,7 @@ func (e *Engine) rollbackSignalled(ctx context.Context) bool {
 		if h.Type != flaggerv1.RollbackHook {
 			continue
 		}
-		err := e.hooks.Call(ctx, h, e.status.Phase, e.now)
+		_, err := e.hooks.Call(ctx, h, e.status.Phase, e.now)
 		if err == nil {
 			e.event(EventWarning, "Rolling back %s manual webhook invoked", e.id())
 			return true
@@ -78,8 +79,25 @@ func (e *Engine) postRollout(ctx context.Context, phase flaggerv1.CanaryPhase) {
 		if h.Type != flaggerv1.PostRolloutHook {
 			continue
 		}
-		if err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
+		if _, err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
 			e.event(EventWarning, "Post-rollout hook %s failed %v", h.Name, err)
 		}
 	}
+}
+
+// scriptedSource answers a check from the CheckScript when it pins one,
+// and from the metrics otherwise.
+type scriptedSource struct {
+	metrics MetricSource
+	script  CheckScript
+	metric  string
+}
+
+func (s scriptedSource) Query(ctx context.Context, query string, at time.Time) (float64, error) {
+	if s.script != nil {
+		if v, err, ok := s.script.Answer(s.metric, at); ok {
+			return v, err
+		}
+	}
+	return s.metrics.Query(ctx, query, at)
 }

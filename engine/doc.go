@@ -7,7 +7,7 @@
 // only through its ports (Cluster, MetricSource, Webhooks). Each Tick
 // returns what happened as data (phase, routes, checks, events).
 //
-//	e, err := engine.New(canary, cluster, metrics, nil)
+//	e, err := engine.New(canary, cluster, metrics, engine.Options{})
 //	rec := e.Tick(ctx, now)
 //
 // The engine talks to its ports synchronously during a tick instead of

@@ -24,6 +24,7 @@ type Engine struct {
 	cluster  Cluster
 	metrics  MetricSource
 	hooks    Webhooks
+	script   CheckScript
 	checks   []metricCheck
 
 	status  flaggerv1.CanaryStatus
@@ -38,10 +39,10 @@ type Engine struct {
 // simulate yet.
 var ErrUnsupported = errors.New("not supported by the engine")
 
-// New prepares an engine for c (which it does not modify). hooks may be nil
-// for NeutralHooks. The Canary starts in phase Initializing, as Flagger's
-// controller stores it.
-func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, hooks Webhooks) (*Engine, error) {
+// New prepares an engine for c (which it does not modify). The Canary
+// starts in phase Initializing, as Flagger's controller stores it.
+func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, opts Options) (*Engine, error) {
+	hooks := opts.Hooks
 	if hooks == nil {
 		hooks = NeutralHooks{}
 	}
@@ -57,7 +58,7 @@ func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, hooks Webho
 		return nil, fmt.Errorf("canary %s/%s: %w", c.Namespace, c.Name, err)
 	}
 	e := &Engine{
-		canary: c.DeepCopy(), analysis: a.DeepCopy(), cluster: cluster, metrics: metrics, hooks: hooks, checks: checks,
+		canary: c.DeepCopy(), analysis: a.DeepCopy(), cluster: cluster, metrics: metrics, hooks: hooks, script: opts.Script, checks: checks,
 		status: flaggerv1.CanaryStatus{Phase: flaggerv1.CanaryPhaseInitializing},
 	}
 	return e, nil

@@ -75,26 +75,46 @@ type Cluster interface {
 	StatusWriter
 }
 
-// Webhooks answers webhook calls. Call returns nil when the hook succeeded
-// (HTTP status <= 202 in Flagger), an error otherwise. Nothing is ever
-// contacted: implementations answer from a script or a fixed policy.
+// Webhooks answers webhook calls. Call returns how long the call took in
+// virtual time (timeouts and retries included) and nil when the hook
+// succeeded (HTTP status <= 202 in Flagger), an error otherwise. Nothing is
+// ever contacted: implementations answer from a script or a fixed policy.
 type Webhooks interface {
-	Call(ctx context.Context, hook flaggerv1.CanaryWebhook, phase flaggerv1.CanaryPhase, at time.Time) error
+	Call(ctx context.Context, hook flaggerv1.CanaryWebhook, phase flaggerv1.CanaryPhase, at time.Time) (time.Duration, error)
 }
 
 // ErrHookNotSignalled is what NeutralHooks answers to rollback hooks.
 var ErrHookNotSignalled = errors.New("hook not signalling")
 
-// NeutralHooks lets every gate and check hook pass and never signals a
-// rollback: the behaviour of a Canary whose hooks are all healthy.
+// NeutralHooks lets every gate and check hook pass at once and never
+// signals a rollback: the behaviour of a Canary whose hooks are healthy.
 type NeutralHooks struct{}
 
 var _ Webhooks = NeutralHooks{}
 
 // Call implements Webhooks.
-func (NeutralHooks) Call(_ context.Context, hook flaggerv1.CanaryWebhook, _ flaggerv1.CanaryPhase, _ time.Time) error {
+func (NeutralHooks) Call(_ context.Context, hook flaggerv1.CanaryWebhook, _ flaggerv1.CanaryPhase, _ time.Time) (time.Duration, error) {
 	if hook.Type == flaggerv1.RollbackHook {
-		return ErrHookNotSignalled
+		return 0, ErrHookNotSignalled
 	}
-	return nil
+	return 0, nil
+}
+
+// CheckScript pins what named metric checks return, for exact tests of a
+// policy's state machine. Answer reports the scripted outcome of the check
+// named metric at the tick time at, and false when the script says nothing
+// (the check runs its query). A scripted outcome is a value (err nil),
+// ErrNoValues (no data or NaN) or any other error (a failed query).
+type CheckScript interface {
+	Answer(metric string, at time.Time) (value float64, err error, ok bool)
+}
+
+// Options are the optional inputs of New.
+type Options struct {
+	// Hooks answers webhook calls; nil means NeutralHooks.
+	Hooks Webhooks
+	// Templates are the MetricTemplates that templateRef metrics may name.
+	Templates []*flaggerv1.MetricTemplate
+	// Script pins metric check answers; nil means every check queries.
+	Script CheckScript
 }

@@ -151,7 +151,7 @@ func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.Tes
 	if err := cl.ApplyDeployment(ctx, h.target); err != nil {
 		t.Fatal(err)
 	}
-	if h.eng, err = engine.New(c, cl, &h.metrics, nil); err != nil {
+	if h.eng, err = engine.New(c, cl, &h.metrics, engine.Options{}); err != nil {
 		return err.Error() + "\n"
 	}
 	return ""

@@ -29,7 +29,7 @@ func driveRollout(t *testing.T, b Backend, successRate float64) flaggerv1.Canary
 	c.Spec.Analysis.Metrics = []flaggerv1.CanaryMetric{{Name: "request-success-rate", ThresholdRange: &flaggerv1.CanaryThresholdRange{Min: &min}}}
 	must(t, b.CreateCanary(ctx, c))
 	must(t, b.ApplyDeployment(ctx, deployment("app", "app:1", 2)))
-	eng, err := engine.New(c, b, fixedMetrics(successRate), nil)
+	eng, err := engine.New(c, b, fixedMetrics(successRate), engine.Options{})
 	must(t, err)
 	now := epoch
 	tick := func() flaggerv1.CanaryPhase {

@@ -102,7 +102,7 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	}
 	r.metrics = run
 	src := queryAdapter{run}
-	if r.eng, err = engine.New(l.Canary, cl, src, nil); err != nil {
+	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{}); err != nil {
 		return nil, err
 	}
 	r.interval = r.eng.Interval()
