@@ -33,9 +33,11 @@ func (e *Engine) bootstrap(ctx context.Context, target *appsv1.Deployment) bool 
 	if !e.ensurePrimary(ctx, target, label, value) { // 8
 		return false
 	}
-	if err := e.cluster.EnsureRouter(ctx, e.canary); err != nil { // 12
-		e.warn(err)
-		return false
+	if !e.router.Nop { // 12
+		if err := e.cluster.EnsureRouter(ctx, e.canary); err != nil {
+			e.warn(err)
+			return false
+		}
 	}
 	if err := e.scaleTarget(ctx, target, 0); err != nil { // 11
 		e.warn(err)
@@ -44,6 +46,7 @@ func (e *Engine) bootstrap(ctx context.Context, target *appsv1.Deployment) bool 
 	hash := templateHash(&target.Spec.Template) // 13
 	e.syncStatus(flaggerv1.CanaryPhaseInitialized, 0, 0, 0, hash)
 	e.event(EventNormal, "Initialization done! %s", e.id())
+	e.alert(flaggerv1.SeverityInfo, fmt.Sprintf("New %s detected, initialization completed.", e.canary.Spec.TargetRef.Kind))
 	return true
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
@@ -16,13 +15,13 @@ func (e *Engine) runChecks(ctx context.Context, r Routes) bool {
 	if r.Canary == 0 && e.status.Iterations == 0 && !(e.analysis.Mirror && r.Mirrored) {
 		e.event(EventNormal, "Starting canary analysis for %s", e.targetID())
 		if hook, err := e.runHooks(ctx, flaggerv1.PreRolloutHook, flaggerv1.CanaryPhaseProgressing); err != nil {
-			e.event(EventWarning, "Halt %s advancement pre-rollout check %s failed %v", e.id(), hook, err)
+			e.event(EventWarning, "Halt %s advancement pre-rollout check %s failed %v", e.id(), hook.Name, err)
 			return false
 		}
 		return true
 	}
 	if hook, err := e.runHooks(ctx, flaggerv1.RolloutHook, flaggerv1.CanaryPhaseProgressing); err != nil {
-		e.event(EventWarning, "Halt %s advancement external check %s failed %v", e.id(), hook, err)
+		e.event(EventWarning, "Halt %s advancement external check %s failed %v", e.id(), hook.Name, err)
 		return false
 	}
 	for _, m := range e.checks {
@@ -34,55 +33,6 @@ func (e *Engine) runChecks(ctx context.Context, r Routes) bool {
 		}
 	}
 	return true
-}
-
-// runHooks calls the hooks of one type in list order and stops at the first
-// failure, returning that hook's name and error. The empty type counts as
-// rollout. Passing gate hooks record Flagger's "check passed" event.
-func (e *Engine) runHooks(ctx context.Context, typ flaggerv1.HookType, phase flaggerv1.CanaryPhase) (string, error) {
-	for _, h := range e.analysis.Webhooks {
-		if h.Type != typ && !(typ == flaggerv1.RolloutHook && h.Type == "") {
-			continue
-		}
-		if _, err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
-			return h.Name, err
-		}
-		if typ != flaggerv1.RolloutHook {
-			e.event(EventNormal, "%s check %s passed", typ, h.Name)
-		}
-	}
-	return "", nil
-}
-
-// rollbackSignalled is §7.7: the first rollback hook that answers success
-// asks for a rollback.
-func (e *Engine) rollbackSignalled(ctx context.Context) bool {
-	for _, h := range e.analysis.Webhooks {
-		if h.Type != flaggerv1.RollbackHook {
-			continue
-		}
-		_, err := e.hooks.Call(ctx, h, e.status.Phase, e.now)
-		if err == nil {
-			e.event(EventWarning, "Rolling back %s manual webhook invoked", e.id())
-			return true
-		}
-		if !errors.Is(err, ErrHookNotSignalled) {
-			e.event(EventNormal, "Rollback hook %s not signaling a rollback", h.Name)
-		}
-	}
-	return false
-}
-
-// postRollout calls the post-rollout hooks; failures are only warnings.
-func (e *Engine) postRollout(ctx context.Context, phase flaggerv1.CanaryPhase) {
-	for _, h := range e.analysis.Webhooks {
-		if h.Type != flaggerv1.PostRolloutHook {
-			continue
-		}
-		if _, err := e.hooks.Call(ctx, h, phase, e.now); err != nil {
-			e.event(EventWarning, "Post-rollout hook %s failed %v", h.Name, err)
-		}
-	}
 }
 
 // scriptedSource answers a check from the CheckScript when it pins one,

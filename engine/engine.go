@@ -27,12 +27,15 @@ type Engine struct {
 	script   CheckScript
 	checks   []metricCheck
 
+	router   RouterCaps
+
 	status  flaggerv1.CanaryStatus
 	written *flaggerv1.CanaryStatus // last status handed to the cluster
 
 	// per-tick scratch, reset by Tick
-	tick *Tick
-	now  time.Time
+	tick               *Tick
+	now                time.Time
+	iterationsOverride int // kubernetes provider: forced iterations (§3 step 27)
 }
 
 // ErrUnsupported is returned by New for Canary features the engine does not
@@ -50,15 +53,13 @@ func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, opts Option
 	if a == nil {
 		a = &flaggerv1.CanaryAnalysis{}
 	}
-	if a.Iterations > 0 || len(a.Match) > 0 || a.Mirror {
-		return nil, fmt.Errorf("canary %s/%s: iterations, match and mirror: %w", c.Namespace, c.Name, ErrUnsupported)
-	}
 	checks, err := compileMetrics(c, a)
 	if err != nil {
 		return nil, fmt.Errorf("canary %s/%s: %w", c.Namespace, c.Name, err)
 	}
 	e := &Engine{
 		canary: c.DeepCopy(), analysis: a.DeepCopy(), cluster: cluster, metrics: metrics, hooks: hooks, script: opts.Script, checks: checks,
+		router: RouterFor(Provider(c), a),
 		status: flaggerv1.CanaryStatus{Phase: flaggerv1.CanaryPhaseInitializing},
 	}
 	return e, nil
@@ -80,6 +81,7 @@ func (e *Engine) Status() flaggerv1.CanaryStatus { return *e.status.DeepCopy() }
 func (e *Engine) Tick(ctx context.Context, now time.Time) Tick {
 	e.now = now
 	e.tick = &Tick{At: now, PhaseBefore: e.status.Phase}
+	e.iterationsOverride = 0
 	e.advance(ctx)
 	e.flushStatus(ctx)
 	t := e.tick
@@ -89,8 +91,12 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) Tick {
 	return *t
 }
 
+// event records a Kubernetes event on the tick and forwards it to the
+// event webhooks, as Flagger's recorder does.
 func (e *Engine) event(typ EventType, format string, args ...any) {
-	e.tick.Events = append(e.tick.Events, Event{Type: typ, Message: fmt.Sprintf(format, args...)})
+	ev := Event{Type: typ, Message: fmt.Sprintf(format, args...)}
+	e.tick.Events = append(e.tick.Events, ev)
+	e.forwardEvent(ev)
 }
 
 func (e *Engine) warn(err error) { e.event(EventWarning, "%s", err.Error()) }
@@ -143,7 +149,7 @@ func (e *Engine) setPhase(phase flaggerv1.CanaryPhase) {
 		e.status.CanaryWeight = 0
 		e.status.Iterations = 0
 		if phase == flaggerv1.CanaryPhaseWaitingPromotion {
-			e.status.Iterations = e.analysis.Iterations - 1
+			e.status.Iterations = e.iterations() - 1
 		}
 	}
 	if phase == flaggerv1.CanaryPhaseInitialized || phase == flaggerv1.CanaryPhaseSucceeded {

@@ -20,11 +20,15 @@ func (e *Engine) checkCanaryStatus(ctx context.Context, target *appsv1.Deploymen
 	if hook, err := e.runHooks(ctx, flaggerv1.ConfirmRolloutHook, e.status.Phase); err != nil {
 		if e.status.Phase != flaggerv1.CanaryPhaseWaiting {
 			e.setPhase(flaggerv1.CanaryPhaseWaiting)
-			e.event(EventWarning, "Halt %s advancement waiting for approval %s", e.id(), hook)
+			e.event(EventWarning, "Halt %s advancement waiting for approval %s", e.id(), hook.Name)
+			if !hook.MuteAlert {
+				e.alert(flaggerv1.SeverityWarn, "Canary is waiting for approval.")
+			}
 		}
 		return false
 	}
 	e.event(EventNormal, "New revision detected! Scaling up %s", e.targetID())
+	e.alert(flaggerv1.SeverityInfo, "New revision detected, progressing canary analysis.")
 	if err := e.scaleTarget(ctx, target, e.scaleUpReplicas(ctx, target)); err != nil {
 		e.warn(err)
 		return false
@@ -79,12 +83,14 @@ func (e *Engine) skipAnalysis(ctx context.Context, target *appsv1.Deployment) {
 	}
 	e.setPhase(flaggerv1.CanaryPhaseSucceeded)
 	e.event(EventNormal, "Promotion completed! Canary analysis was skipped for %s", e.targetID())
+	e.alert(flaggerv1.SeverityInfo, "Canary analysis was skipped, promotion finished.")
 }
 
 // rollback is §5.3.
 func (e *Engine) rollback(ctx context.Context) {
 	if e.status.FailedChecks >= e.threshold() {
 		e.event(EventWarning, "Rolling back %s failed checks threshold reached %d", e.id(), e.status.FailedChecks)
+		e.alert(flaggerv1.SeverityError, fmt.Sprintf("Failed checks threshold reached %d", e.status.FailedChecks))
 	}
 	if !e.setRoutes(ctx, Routes{Primary: totalWeight}) {
 		return
@@ -114,6 +120,10 @@ func (e *Engine) scaleDownTarget(ctx context.Context) (*appsv1.Deployment, bool)
 
 // promotionShift is §6.6, the Promoting phase.
 func (e *Engine) promotionShift(ctx context.Context, r Routes) {
+	if e.router.Nop {
+		e.setPhase(flaggerv1.CanaryPhaseFinalising)
+		return
+	}
 	q := e.analysis.StepWeightPromotion
 	if q == 0 {
 		e.event(EventNormal, "Routing all traffic to primary")
@@ -145,42 +155,7 @@ func (e *Engine) finalise(ctx context.Context) {
 	e.setPhase(flaggerv1.CanaryPhaseSucceeded)
 	e.postRollout(ctx, flaggerv1.CanaryPhaseSucceeded)
 	e.event(EventNormal, "Promotion completed! Scaling down %s", e.targetID())
-}
-
-// progressiveStep is §3 step 30 and §6.3.
-func (e *Engine) progressiveStep(ctx context.Context, r Routes) {
-	step := nextStepWeight(e.analysis, r.Canary)
-	if step <= 0 {
-		return
-	}
-	gated := !r.Mirrored && !inPhase(e.status.Phase, flaggerv1.CanaryPhasePromoting,
-		flaggerv1.CanaryPhaseWaitingPromotion, flaggerv1.CanaryPhaseFinalising)
-	if gated {
-		if hook, err := e.runHooks(ctx, flaggerv1.ConfirmTrafficIncreaseHook, flaggerv1.CanaryPhaseProgressing); err != nil {
-			e.event(EventWarning, "Halt %s advancement waiting for traffic increase approval %s", e.id(), hook)
-			return
-		}
-	}
-	if r.Canary < maxWeight(e.analysis) {
-		next := advance(r, step)
-		if !e.setRoutes(ctx, next) {
-			return
-		}
-		e.status.CanaryWeight = next.Canary
-		e.event(EventNormal, "Advance %s canary weight %d", e.id(), next.Canary)
-		return
-	}
-	if !e.confirmPromotion(ctx) {
-		return
-	}
-	target, ok := e.getTarget(ctx)
-	if !ok {
-		return
-	}
-	e.event(EventNormal, "Copying %s template spec to %s.%s", e.targetID(), e.primaryName(), e.canary.Namespace)
-	if e.promote(ctx, target) {
-		e.setPhase(flaggerv1.CanaryPhasePromoting)
-	}
+	e.alert(flaggerv1.SeverityInfo, "Canary analysis completed successfully, promotion finished.")
 }
 
 // confirmPromotion is §7.5: a closed gate parks the canary in
@@ -192,9 +167,12 @@ func (e *Engine) confirmPromotion(ctx context.Context) bool {
 	}
 	if e.status.Phase != flaggerv1.CanaryPhaseWaitingPromotion {
 		e.setPhase(flaggerv1.CanaryPhaseWaitingPromotion)
-		e.event(EventWarning, "Halt %s advancement waiting for promotion approval %s", e.id(), hook)
+		e.event(EventWarning, "Halt %s advancement waiting for promotion approval %s", e.id(), hook.Name)
+		if !hook.MuteAlert {
+			e.alert(flaggerv1.SeverityWarn, "Canary promotion is waiting for approval.")
+		}
 	} else {
-		e.status.Iterations = e.analysis.Iterations - 1
+		e.status.Iterations = e.iterations() - 1
 	}
 	return false
 }
@@ -219,8 +197,24 @@ func (e *Engine) promote(ctx context.Context, target *appsv1.Deployment) bool {
 	return true
 }
 
+// readRoutes asks the router for the current split. The kubernetes
+// provider's no-op router derives it from status.iterations (§6.7).
+func (e *Engine) readRoutes(ctx context.Context) (Routes, error) {
+	if e.router.Nop {
+		if e.status.Iterations > 0 {
+			return Routes{Canary: totalWeight}, nil
+		}
+		return Routes{Primary: totalWeight}, nil
+	}
+	return e.cluster.Routes(ctx, e.canary)
+}
+
 // setRoutes writes routes and records them on the tick; false on error.
+// The kubernetes provider's router ignores the request.
 func (e *Engine) setRoutes(ctx context.Context, r Routes) bool {
+	if e.router.Nop {
+		return true
+	}
 	if err := e.cluster.SetRoutes(ctx, e.canary, r); err != nil {
 		e.warn(err)
 		return false

@@ -54,4 +54,11 @@ type Tick struct {
 	Status      flaggerv1.CanaryStatus
 	Checks      []Check
 	Events      []Event
+	// Hooks are the webhook calls of the tick, in order.
+	Hooks []HookCall
+	// Notifications are the alerts and forwarded events of the tick.
+	Notifications []Notification
+	// Busy is the virtual time the tick spent in webhook calls; a tick
+	// busier than the interval delays the next one (Go ticker semantics).
+	Busy time.Duration
 }

@@ -29,7 +29,7 @@ func (e *Engine) advance(ctx context.Context) {
 	if !e.primaryReady(ctx) { // 16
 		return
 	}
-	routes, err := e.cluster.Routes(ctx, e.canary) // 17
+	routes, err := e.readRoutes(ctx) // 17
 	if err != nil {
 		e.warn(err)
 		return
@@ -75,7 +75,7 @@ func (e *Engine) analyse(ctx context.Context, routes Routes) {
 		e.status.FailedChecks++
 		return
 	}
-	e.progressiveStep(ctx, routes) // 30
+	e.strategyStep(ctx, routes) // 27-30
 }
 
 func inPhase(p flaggerv1.CanaryPhase, set ...flaggerv1.CanaryPhase) bool {

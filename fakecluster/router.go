@@ -71,22 +71,18 @@ func routesOf(vs *istiov1beta1.VirtualService, c *flaggerv1.Canary) (engine.Rout
 	return r, nil
 }
 
-// SetRoutes implements engine.Router.
+// SetRoutes implements engine.Router. It writes what the provider's router
+// would: with analysis.match and a router that supports it, the split
+// applies to a route matching it and a second route sends everything else
+// to the primary; a mirror is recorded (with analysis.mirrorWeight) only by
+// routers that record one (engine.RouterFor).
 func (cc *clientCluster) SetRoutes(ctx context.Context, c *flaggerv1.Canary, r engine.Routes) error {
-	_, primary, canary := c.GetServiceNames()
 	for attempt := 0; ; attempt++ {
 		vs, err := cc.virtualService(ctx, c)
 		if err != nil {
 			return err
 		}
-		h := istiov1beta1.HTTPRoute{Route: []istiov1beta1.HTTPRouteDestination{
-			{Destination: istiov1beta1.Destination{Host: primary}, Weight: r.Primary},
-			{Destination: istiov1beta1.Destination{Host: canary}, Weight: r.Canary},
-		}}
-		if r.Mirrored {
-			h.Mirror = &istiov1beta1.Destination{Host: canary}
-		}
-		vs.Spec.Http = []istiov1beta1.HTTPRoute{h}
+		vs.Spec.Http = httpRoutes(c, r)
 		err = cc.s.update(ctx, vs)
 		if apierrors.IsConflict(err) && attempt < maxConflictRetries {
 			continue
@@ -96,6 +92,31 @@ func (cc *clientCluster) SetRoutes(ctx context.Context, c *flaggerv1.Canary, r e
 		}
 		return nil
 	}
+}
+
+// httpRoutes builds the VirtualService routes for a split.
+func httpRoutes(c *flaggerv1.Canary, r engine.Routes) []istiov1beta1.HTTPRoute {
+	_, primary, canary := c.GetServiceNames()
+	a := c.GetAnalysis()
+	caps := engine.RouterFor(engine.Provider(c), a)
+	h := istiov1beta1.HTTPRoute{Route: []istiov1beta1.HTTPRouteDestination{
+		{Destination: istiov1beta1.Destination{Host: primary}, Weight: r.Primary},
+		{Destination: istiov1beta1.Destination{Host: canary}, Weight: r.Canary},
+	}}
+	if r.Mirrored && caps.Mirror {
+		h.Mirror = &istiov1beta1.Destination{Host: canary}
+		if a.MirrorWeight > 0 {
+			h.MirrorPercentage = &istiov1beta1.Percent{Value: float64(a.MirrorWeight)}
+		}
+	}
+	if a == nil || len(a.Match) == 0 || !caps.Match {
+		return []istiov1beta1.HTTPRoute{h}
+	}
+	h.Match = a.Match
+	rest := istiov1beta1.HTTPRoute{Route: []istiov1beta1.HTTPRouteDestination{
+		{Destination: istiov1beta1.Destination{Host: primary}, Weight: 100},
+	}}
+	return []istiov1beta1.HTTPRoute{h, rest}
 }
 
 func (cc *clientCluster) virtualService(ctx context.Context, c *flaggerv1.Canary) (*istiov1beta1.VirtualService, error) {

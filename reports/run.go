@@ -42,6 +42,29 @@ type TickDoc struct {
 	CanaryFaulty  bool       `json:"canaryFaulty"`
 	Checks        []CheckDoc `json:"checks"`
 	Events        []EventDoc `json:"events"`
+	// Hooks and Notifications are absent when the tick had none.
+	Hooks         []HookDoc         `json:"hooks,omitempty"`
+	Notifications []NotificationDoc `json:"notifications,omitempty"`
+}
+
+// HookDoc is one simulated webhook call: error is absent when the hook
+// succeeded (for a rollback hook: signalled a rollback).
+type HookDoc struct {
+	Type        string  `json:"type"`
+	Name        string  `json:"name"`
+	Phase       string  `json:"phase"`
+	TookSeconds float64 `json:"tookSeconds"`
+	Error       string  `json:"error,omitempty"`
+}
+
+// NotificationDoc is an alert (channel "alert", severity info|warn|error)
+// or an event forwarded to event webhooks (channel "event-webhook",
+// severity Normal|Warning) that Flagger would have sent.
+type NotificationDoc struct {
+	Channel  string   `json:"channel"`
+	To       []string `json:"to"`
+	Severity string   `json:"severity"`
+	Message  string   `json:"message"`
 }
 
 // CheckDoc is one metric check; Value is null without data.
@@ -98,6 +121,12 @@ func tickDoc(t sim.TickRecord) TickDoc {
 	}
 	for _, e := range t.Events {
 		td.Events = append(td.Events, EventDoc{Type: e.Type, Message: e.Message})
+	}
+	for _, h := range t.Hooks {
+		td.Hooks = append(td.Hooks, HookDoc{Type: string(h.Type), Name: h.Name, Phase: string(h.Phase), TookSeconds: h.Took.Seconds(), Error: h.Err})
+	}
+	for _, n := range t.Notifications {
+		td.Notifications = append(td.Notifications, NotificationDoc{Channel: n.Channel, To: n.To, Severity: n.Severity, Message: n.Message})
 	}
 	return td
 }

@@ -51,6 +51,9 @@ func tickLines(t sim.TickRecord) []string {
 		}
 		out = append(out, strings.Join(parts, "  "))
 	}
+	for _, h := range t.Hooks {
+		out = append(out, hookText(h))
+	}
 	for _, e := range t.Events {
 		mark := ""
 		if e.Type == engine.EventWarning {
@@ -58,7 +61,42 @@ func tickLines(t sim.TickRecord) []string {
 		}
 		out = append(out, mark+e.Message)
 	}
+	forwarded := map[string]int{}
+	var hooks []string
+	for _, n := range t.Notifications {
+		if n.Channel == engine.ChannelAlert {
+			out = append(out, fmt.Sprintf("alert %s to %s: %s", n.Severity, strings.Join(n.To, ", "), n.Message))
+			continue
+		}
+		for _, h := range n.To {
+			if forwarded[h] == 0 {
+				hooks = append(hooks, h)
+			}
+			forwarded[h]++
+		}
+	}
+	for _, h := range hooks {
+		out = append(out, fmt.Sprintf("event webhook %s received %d events", h, forwarded[h]))
+	}
 	return out
+}
+
+// hookText describes one simulated webhook call and its answer.
+func hookText(h engine.HookCall) string {
+	answer := "passed"
+	switch {
+	case h.Type == "rollback" && h.Err == "":
+		answer = "signalled a rollback"
+	case h.Type == "rollback":
+		answer = "not signalling"
+	case h.Err != "":
+		answer = "failed: " + h.Err
+	}
+	s := fmt.Sprintf("webhook %s %s %s", h.Type, h.Name, answer)
+	if h.Took > 0 {
+		s += " (took " + fmtDur(h.Took, false) + ")"
+	}
+	return s
 }
 
 func checkText(c engine.Check) string {
@@ -102,6 +140,9 @@ func writeSummary(w io.Writer, r *sim.Result) {
 	if g.FaultyCanary.Requests > 0 {
 		fmt.Fprintf(w, "blast radius: %d requests served by the faulty canary, %d failed (errors or slower than %gms), peak weight %d%%\n",
 			g.FaultyCanary.Requests, g.FaultyCanary.Failed, g.LatencyBoundMs, g.PeakFaultyWeight)
+	}
+	if m := g.Mirrored; m.Requests > 0 {
+		fmt.Fprintf(w, "mirrored: %d requests copied to the canary (%d failed there); their responses reached no user and are not in the figures above\n", m.Requests, m.Failed)
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)

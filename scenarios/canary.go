@@ -6,6 +6,8 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
 )
 
 // Builtin metric names Flagger evaluates without a template.
@@ -64,8 +66,8 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 	if c.Spec.TargetRef.Name == "" {
 		at("spec.targetRef.name", "required")
 	}
-	if p := c.Spec.Provider; p != "" && p != "istio" {
-		at("spec.provider", "provider %q is not simulated yet; istio is", p)
+	if p := c.Spec.Provider; p != "" && p != "istio" && p != engine.ProviderKubernetes {
+		at("spec.provider", "provider %q is not simulated yet; istio and kubernetes are", p)
 	}
 	if c.Spec.AutoscalerRef != nil {
 		warn("spec.autoscalerRef", "autoscalers are not simulated; replicas stay fixed")
@@ -83,12 +85,12 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 		}
 		return
 	}
-	l.validateAnalysis(at, warn, a)
+	l.validateAnalysis(at, warn, c.Spec.Provider, a)
 }
 
 type reporter func(path, format string, args ...any)
 
-func (l *loader) validateAnalysis(at, warn reporter, a *flaggerv1.CanaryAnalysis) {
+func (l *loader) validateAnalysis(at, warn reporter, provider string, a *flaggerv1.CanaryAnalysis) {
 	const p = "spec.analysis"
 	if a.Interval != "" && !analysisIntervalRE.MatchString(a.Interval) {
 		at(p+".interval", "%q is not a duration like 30s or 1m", a.Interval)
@@ -123,20 +125,14 @@ func (l *loader) validateAnalysis(at, warn reporter, a *flaggerv1.CanaryAnalysis
 			at(p+"."+name, "must be between 0 and 100, got %d", *v)
 		}
 	}
-	if a.Iterations > 0 {
-		at(p+".iterations", "A/B testing and blue/green (iterations) are not simulated yet; use stepWeight or stepWeights")
-	}
-	if len(a.Match) > 0 {
-		at(p+".match", "A/B testing (match) is not simulated yet")
-	}
-	if a.Mirror {
-		at(p+".mirror", "traffic mirroring is not simulated yet")
-	}
+	validateStrategy(at, warn, provider, a)
 	if a.SessionAffinity != nil {
 		warn(p+".sessionAffinity", "session affinity is not simulated; traffic is split by weight only")
 	}
-	if len(a.Alerts) > 0 {
-		warn(p+".alerts", "alerts are not sent or recorded yet")
+	for i, al := range a.Alerts {
+		if al.Severity == "" {
+			warn(fmt.Sprintf("%s.alerts[%d].severity", p, i), "alert %q has no severity: Flagger v1.41.0 sends it nothing (the docs say info)", al.Name)
+		}
 	}
 	for i, m := range a.Metrics {
 		l.validateMetric(at, fmt.Sprintf("%s.metrics[%d]", p, i), m)

@@ -38,6 +38,9 @@ type Loaded struct {
 	RevisionAt     time.Duration
 
 	Traffic TrafficProfile
+	// MatchFraction is the share (0..1) of requests matching the Canary's
+	// analysis.match; 1 when the Canary has no match.
+	MatchFraction float64
 	Stable  VersionBehaviour
 	New     VersionBehaviour
 	Faults  []FaultSpec

@@ -3,6 +3,10 @@ package scenarios
 import (
 	"fmt"
 	"time"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
 )
 
 // Defaults for optional scenario fields.
@@ -88,9 +92,14 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	sp := &s.Spec
 	out.Provider = "istio"
 	switch {
-	case sp.Provider != "" && sp.Provider != "istio":
-		r.errAt("spec.provider", "provider %q is not simulated yet; istio is", sp.Provider)
-	case out.Canary != nil && out.Canary.Spec.Provider != "" && sp.Provider == "":
+	case sp.Provider != "" && sp.Provider != "istio" && sp.Provider != engine.ProviderKubernetes:
+		r.errAt("spec.provider", "provider %q is not simulated yet; istio and kubernetes are", sp.Provider)
+	case sp.Provider != "":
+		out.Provider = sp.Provider
+		if out.Canary != nil {
+			out.Canary.Spec.Provider = sp.Provider // the engine reads the Canary's provider
+		}
+	case out.Canary != nil && out.Canary.Spec.Provider != "":
 		out.Provider = out.Canary.Spec.Provider
 	}
 	out.Horizon = r.positive("spec.horizon", sp.Horizon, DefaultHorizon)
@@ -107,6 +116,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.NewTemplate = newTemplate(out.Target, sp.Revision.Image)
 	}
 	out.Traffic = r.traffic(sp.Traffic)
+	out.MatchFraction = r.matchFraction(sp.Traffic.MatchPercent, out.Canary)
 	out.Stable = r.behaviour("spec.versions.stable", sp.Versions.Stable)
 	out.New = r.behaviour("spec.versions.canary", sp.Versions.Canary)
 	for i, f := range sp.Faults {
@@ -118,6 +128,22 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	default:
 		r.errAt("spec.expect", "%q: want promote or rollback", sp.Expect)
 	}
+}
+
+// matchFraction resolves traffic.matchPercent, which an A/B Canary (one
+// with analysis.match) needs and any other Canary must not set.
+func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary) float64 {
+	const p = "spec.traffic.matchPercent"
+	hasMatch := c != nil && c.GetAnalysis() != nil && len(c.GetAnalysis().Match) > 0
+	switch {
+	case pct == nil && hasMatch:
+		r.errAt("spec.traffic", "matchPercent is required: the Canary routes by spec.analysis.match, so say what share of requests matches it")
+	case pct != nil && !hasMatch:
+		r.errAt(p, "the Canary has no spec.analysis.match; remove matchPercent")
+	case pct != nil:
+		return r.percent(p, *pct)
+	}
+	return 1
 }
 
 func (r specResolver) traffic(t Traffic) TrafficProfile {

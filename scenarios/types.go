@@ -74,6 +74,9 @@ type Traffic struct {
 	RPS     *float64      `json:"rps,omitempty"`
 	Diurnal *Diurnal      `json:"diurnal,omitempty"`
 	Steps   []TrafficStep `json:"steps,omitempty"`
+	// MatchPercent is the share of requests matching the Canary's
+	// analysis.match rule (A/B testing), 0-100; required with match.
+	MatchPercent *float64 `json:"matchPercent,omitempty"`
 }
 
 // Diurnal is a sine wave between MinRPS and MaxRPS with the given Period,

@@ -24,6 +24,7 @@ import (
 func (r *runner) loop(ctx context.Context) error {
 	end := r.l.RevisionAt + r.l.Horizon
 	nextScrape, nextTick := time.Duration(0), r.l.TickOffset
+	grid := nextTick // the job's ticker fires at TickOffset + k × interval
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -62,11 +63,12 @@ func (r *runner) loop(ctx context.Context) error {
 			nextScrape += r.scrapeIv
 		}
 		if now == nextTick {
-			if r.tick(ctx, now) {
+			over, busy := r.tick(ctx, now)
+			if over {
 				r.endedAt = now
 				return nil
 			}
-			nextTick += r.interval
+			nextTick, grid = nextTickAfter(now, busy, grid, r.interval)
 		}
 	}
 }
@@ -86,27 +88,82 @@ func (r *runner) applyRevision(ctx context.Context) error {
 	return err
 }
 
-// tick runs one analysis tick and reports whether the rollout is over.
-func (r *runner) tick(ctx context.Context, now time.Duration) bool {
-	rec := r.eng.Tick(ctx, Epoch.Add(now))
-	if routes, err := r.cl.Routes(ctx, r.l.Canary); err == nil {
-		r.routes, r.routerReady = routes, true
+// nextTickAfter is when the next tick runs after one at now that spent busy
+// in webhook calls: the job's Go ticker fires on a fixed grid and buffers
+// one fire, so a tick that overruns the next fire is followed at once by
+// the buffered tick and any further fires are dropped (§1.3).
+func nextTickAfter(now, busy, grid, interval time.Duration) (next, newGrid time.Duration) {
+	for grid <= now {
+		grid += interval
 	}
+	return max(grid, now+busy), grid
+}
+
+// tick runs one analysis tick and reports whether the rollout is over and
+// how long the tick was busy.
+func (r *runner) tick(ctx context.Context, now time.Duration) (bool, time.Duration) {
+	rec := r.eng.Tick(ctx, Epoch.Add(now))
+	r.readRoutes(ctx, rec.Phase)
 	rec.Routes = r.routes
 	r.startWeightFaults(now)
 	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, RouterReady: r.routerReady, CanaryFaulty: r.canaryFaulty(now), Tick: rec})
 	if now <= r.l.RevisionAt {
-		return false
+		return false, rec.Busy
 	}
 	switch rec.Phase {
 	case flaggerv1.CanaryPhaseSucceeded:
 		r.outcome = Succeeded
-		return true
+		return true, rec.Busy
 	case flaggerv1.CanaryPhaseFailed:
 		r.outcome = Failed
-		return true
+		return true, rec.Busy
 	}
-	return false
+	return false, rec.Busy
+}
+
+// readRoutes refreshes the split traffic follows from the router. With the
+// kubernetes provider there is no router: once Flagger has initialised,
+// the apex service sends everything to the primary.
+func (r *runner) readRoutes(ctx context.Context, phase flaggerv1.CanaryPhase) {
+	if r.router.Nop {
+		if phase != "" && phase != flaggerv1.CanaryPhaseInitializing {
+			r.routes, r.routerReady = engine.Routes{Primary: 100}, true
+		}
+		return
+	}
+	if routes, err := r.cl.Routes(ctx, r.l.Canary); err == nil {
+		r.routes, r.routerReady = routes, true
+	}
+}
+
+// split is the share of live traffic each workload serves and the share
+// mirrored to the canary (copies whose responses reach nobody). Before the
+// router exists everything goes to the target. With analysis.match on a
+// router that honours it, the weights apply to the matching share only.
+func (r *runner) split() (primary, canary, mirrored float64) {
+	if !r.routerReady {
+		return 0, 1, 0
+	}
+	canary = float64(r.routes.Canary) / 100
+	if r.matchRouting {
+		canary *= r.l.MatchFraction
+	}
+	primary = 1 - canary
+	if r.routes.Mirrored {
+		mirrored = primary * r.mirrorFraction
+	}
+	return primary, canary, mirrored
+}
+
+// effectiveWeight is the canary's routed share of live traffic in percent
+// (0 before the router exists), what load-dependent faults and the blast
+// radius's peak weight follow.
+func (r *runner) effectiveWeight() int {
+	if !r.routerReady {
+		return 0
+	}
+	_, c, _ := r.split()
+	return int(math.Round(c * 100))
 }
 
 // nextFaultBoundary is the earliest fault start, ramp end or end after the
@@ -153,7 +210,7 @@ func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
 func (r *runner) startWeightFaults(now time.Duration) {
 	for i := range r.faults {
 		f := &r.faults[i]
-		if !f.started && f.spec.WhenWeight > 0 && r.routes.Canary >= f.spec.WhenWeight {
+		if !f.started && f.spec.WhenWeight > 0 && r.effectiveWeight() >= f.spec.WhenWeight {
 			f.started, f.start = true, now
 		}
 	}
@@ -184,15 +241,24 @@ func (r *runner) accrue(a, b time.Duration) {
 	total := expectedRequests(r.l.Traffic, a, b)
 	mid := a + (b-a)/2
 	counted := a >= r.l.RevisionAt
-	primaryShare, canaryShare := 0.0, 1.0
-	if r.routerReady {
-		primaryShare, canaryShare = float64(r.routes.Primary)/100, float64(r.routes.Canary)/100
+	primaryShare, canaryShare, mirroredShare := r.split()
+	r.serve(r.primary, primaryShare*total, mid, counted, roleServing)
+	r.serve(r.canary, canaryShare*total, mid, counted, roleCanary)
+	if mirroredShare > 0 {
+		r.serve(r.canary, mirroredShare*total, mid, counted, roleMirror)
 	}
-	r.serve(r.primary, primaryShare*total, mid, counted, false)
-	r.serve(r.canary, canaryShare*total, mid, counted, true)
 }
 
-func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted, isCanary bool) {
+// role is what a workload does with a share of the traffic.
+type role int
+
+const (
+	roleServing role = iota // the primary serving users
+	roleCanary              // the canary serving users
+	roleMirror              // the canary receiving mirrored copies
+)
+
+func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted bool, ro role) {
 	if mean <= 0 {
 		return
 	}
@@ -202,11 +268,15 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		if !counted {
 			return
 		}
+		if ro == roleMirror {
+			r.truth.Mirrored.add(Tally{Requests: n, Errors: n, Failed: n})
+			return
+		}
 		r.truth.Unserved += n
-		if isCanary && s.Template != nil && behaviourAt(r.l.New, r.faultsFor(r.isNew(s.Template)), mid).faulty {
+		if ro == roleCanary && s.Template != nil && behaviourAt(r.l.New, r.faultsFor(r.isNew(s.Template)), mid).faulty {
 			// Users routed to a crash-looping canary get errors: blast radius.
 			r.truth.FaultyCanary.add(Tally{Requests: n, Errors: n, Failed: n})
-			r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.routes.Canary)
+			r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.effectiveWeight())
 		}
 		return
 	}
@@ -221,14 +291,18 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		return
 	}
 	t := Tally{Requests: got.requests, Errors: got.errors, Slow: got.slow, Failed: got.errors + got.slow}
-	if isNew {
+	switch {
+	case ro == roleMirror:
+		r.truth.Mirrored.add(t)
+		return
+	case isNew:
 		r.truth.Canary.add(t)
-	} else {
+	default:
 		r.truth.Stable.add(t)
 	}
-	if isCanary && cond.faulty {
+	if ro == roleCanary && cond.faulty {
 		r.truth.FaultyCanary.add(t)
-		r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.routes.Canary)
+		r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.effectiveWeight())
 	}
 }
 
@@ -243,7 +317,7 @@ func (r *runner) faultsFor(isNew bool) []activeFault {
 	out := r.faultBuf[:0]
 	for _, f := range r.faults {
 		if f.spec.Version == want {
-			f.weight = r.routes.Canary
+			f.weight = r.effectiveWeight()
 			out = append(out, f)
 		}
 	}

@@ -39,6 +39,10 @@ type GroundTruth struct {
 	// FaultyCanary tallies requests served by the canary workload while a
 	// fault was active on the version it runs: the blast radius.
 	FaultyCanary Tally `json:"faultyCanary"`
+	// Mirrored tallies the copies of live requests mirrored to the canary:
+	// they reach its metrics but their responses reach no user, so they are
+	// not in Canary or FaultyCanary.
+	Mirrored Tally `json:"mirrored"`
 	// Unserved counts requests routed to a workload with no available pods.
 	Unserved int64 `json:"unserved"`
 	// PeakFaultyWeight is the highest routed canary weight while faulty.

@@ -69,6 +69,11 @@ type runner struct {
 
 	routes      engine.Routes
 	routerReady bool
+	router      engine.RouterCaps
+	// matchRouting: the router splits only the requests matching
+	// analysis.match (MatchFraction of the traffic).
+	matchRouting   bool
+	mirrorFraction float64 // share of primary-bound traffic mirrored when the router mirrors
 	accrued     time.Duration // traffic generated up to here
 	revised     bool
 	ticks       []TickRecord
@@ -106,6 +111,7 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 		return nil, err
 	}
 	r.interval = r.eng.Interval()
+	r.initRouting()
 	r.truth.LatencyBoundMs = latencyBound(l.Canary)
 	r.cells = newLatencyCells(r.truth.LatencyBoundMs)
 	n := len(r.cells.upper) + 1
@@ -133,6 +139,17 @@ func (r *runner) initWorkloads() {
 	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
 	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
+}
+
+// initRouting reads how the provider's router treats match and mirror.
+func (r *runner) initRouting() {
+	a := r.l.Canary.GetAnalysis()
+	r.router = engine.RouterFor(engine.Provider(r.l.Canary), a)
+	r.matchRouting = a != nil && len(a.Match) > 0 && r.router.Match
+	r.mirrorFraction = 1
+	if a != nil && a.MirrorWeight > 0 {
+		r.mirrorFraction = float64(min(a.MirrorWeight, 100)) / 100
+	}
 }
 
 func (r *runner) initFaults() {

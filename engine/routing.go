@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"strings"
+
+	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+)
+
+// ProviderKubernetes is the L4 provider without a mesh router (§6.7).
+const ProviderKubernetes = "kubernetes"
+
+// RouterCaps is what a provider's router does with the routing request
+// Flagger gives it (flagger-semantics §6.8, §11).
+type RouterCaps struct {
+	// Nop is the kubernetes provider's router: it stores nothing and
+	// reports 0/100 while status.iterations > 0, else 100/0.
+	Nop bool
+	// Match: the router splits only requests matching analysis.match and
+	// sends the others to the primary. A router without it ignores match
+	// and applies the weights to all traffic.
+	Match bool
+	// Mirror: the router records a mirror and reports it back.
+	Mirror bool
+}
+
+// Provider is the Canary's effective mesh provider: spec.provider, or
+// istio, Flagger's default global mesh provider.
+func Provider(c *flaggerv1.Canary) string {
+	if c.Spec.Provider != "" {
+		return c.Spec.Provider
+	}
+	return flaggerv1.IstioProvider
+}
+
+// RouterFor is the router behaviour Flagger's router factory picks for a
+// provider value. Values it does not know fall through to the Istio router,
+// as Flagger's do (a bare "gatewayapi" included). Gateway API records a
+// mirror only for blue/green (iterations > 0).
+func RouterFor(provider string, a *flaggerv1.CanaryAnalysis) RouterCaps {
+	switch {
+	case provider == ProviderKubernetes:
+		return RouterCaps{Nop: true}
+	case strings.HasPrefix(provider, "gatewayapi:v1"):
+		return RouterCaps{Match: true, Mirror: a != nil && a.Iterations > 0}
+	case strings.HasPrefix(provider, flaggerv1.AppMeshProvider), provider == flaggerv1.ContourProvider,
+		strings.HasPrefix(provider, flaggerv1.GlooProvider), provider == flaggerv1.NGINXProvider:
+		return RouterCaps{Match: true}
+	case provider == flaggerv1.LinkerdProvider, strings.HasPrefix(provider, flaggerv1.SMIProvider+":v1alpha"),
+		provider == flaggerv1.OsmProvider, provider == flaggerv1.SkipperProvider, provider == flaggerv1.TraefikProvider,
+		provider == flaggerv1.ApisixProvider, provider == flaggerv1.KumaProvider, provider == flaggerv1.KnativeProvider:
+		return RouterCaps{}
+	}
+	return RouterCaps{Match: true, Mirror: true} // istio and anything else
+}
