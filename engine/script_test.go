@@ -12,6 +12,8 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+	istiov1alpha1 "github.com/fluxcd/flagger/pkg/apis/istio/common/v1alpha1"
+	istiov1beta1 "github.com/fluxcd/flagger/pkg/apis/istio/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,8 +43,10 @@ type harness struct {
 	cl      fakecluster.Backend
 	eng     *engine.Engine
 	metrics scriptedMetrics
+	hooks   scriptedHooks
 	delays  delays
 	now     time.Duration
+	notify  bool // print alerts and event-webhook deliveries
 }
 
 func (h *harness) handle(t *testing.T, d *datadriven.TestData) string {
@@ -62,6 +66,12 @@ func (h *harness) handle(t *testing.T, d *datadriven.TestData) string {
 			}
 			h.delays[a.Key] = v
 		}
+		return ""
+	case "answer":
+		// answer name=gate pass|fail|signal|timeout: the hook's answer from now on.
+		var name string
+		d.ScanArgs(t, "name", &name)
+		h.hooks.answers[name] = d.CmdArgs[1].Key
 		return ""
 	case "metric":
 		// metric name=request-success-rate value=98.5 | nodata | nan | error
@@ -131,6 +141,34 @@ func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.Tes
 			c.Spec.Suspend = true
 		case "metrics":
 			metrics = arg.Vals[0]
+		case "iterations", "mirrorWeight":
+			v := atoi(t, arg.Vals[0])
+			if arg.Key == "iterations" {
+				a.Iterations = v
+			} else {
+				a.MirrorWeight = v
+			}
+		case "match":
+			a.Match = []istiov1beta1.HTTPMatchRequest{{Headers: map[string]istiov1alpha1.StringMatch{"x-canary": {Exact: "insider"}}}}
+		case "mirror":
+			a.Mirror = true
+		case "provider":
+			c.Spec.Provider = arg.Vals[0]
+		case "hooks":
+			// hooks=confirm-promotion:gate,rollback:stop
+			for _, hk := range strings.Split(arg.Vals[0], ",") {
+				typ, name, _ := strings.Cut(hk, ":")
+				a.Webhooks = append(a.Webhooks, flaggerv1.CanaryWebhook{Type: flaggerv1.HookType(typ), Name: name, URL: "http://never.invalid/" + name})
+			}
+		case "alerts":
+			// alerts=on-call:warn,chat:info,quiet:
+			for _, al := range strings.Split(arg.Vals[0], ",") {
+				name, sev, _ := strings.Cut(al, ":")
+				a.Alerts = append(a.Alerts, flaggerv1.CanaryAlert{Name: name, Severity: flaggerv1.AlertSeverity(sev)})
+			}
+			h.notify = true
+		case "notify":
+			h.notify = true
 		default:
 			t.Fatalf("canary: unknown argument %q", arg.Key)
 		}
@@ -140,6 +178,7 @@ func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.Tes
 	h.target = target(int32(replicas))
 	h.delays = delays{"stable": 0, "new": 0}
 	h.metrics = scriptedMetrics{answers: map[string]answer{}}
+	h.hooks = scriptedHooks{answers: map[string]string{}}
 	cl, err := fakecluster.NewMemory(h.delays, epoch)
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +190,7 @@ func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.Tes
 	if err := cl.ApplyDeployment(ctx, h.target); err != nil {
 		t.Fatal(err)
 	}
-	if h.eng, err = engine.New(c, cl, &h.metrics, engine.Options{}); err != nil {
+	if h.eng, err = engine.New(c, cl, &h.metrics, engine.Options{Hooks: h.hooks}); err != nil {
 		return err.Error() + "\n"
 	}
 	return ""
@@ -270,7 +309,11 @@ func (h *harness) tick(ctx context.Context, t *testing.T, b *strings.Builder) {
 		}
 	}
 	st := rec.Status
-	fmt.Fprintf(b, "%s %s routes=%s failed=%d weight=%d\n", h.now, rec.Phase, routes, st.FailedChecks, st.CanaryWeight)
+	fmt.Fprintf(b, "%s %s routes=%s failed=%d weight=%d", h.now, rec.Phase, routes, st.FailedChecks, st.CanaryWeight)
+	if h.canary.Spec.Analysis.Iterations > 0 || h.canary.Spec.Provider != "" {
+		fmt.Fprintf(b, " iterations=%d", st.Iterations)
+	}
+	b.WriteString("\n")
 	for _, c := range rec.Checks {
 		val := "-"
 		if c.HasValue {
@@ -278,8 +321,20 @@ func (h *harness) tick(ctx context.Context, t *testing.T, b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "  check %s=%s %s\n", c.Metric, val, c.Verdict)
 	}
+	for _, c := range rec.Hooks {
+		res := "ok"
+		if c.Err != "" {
+			res = c.Err
+		}
+		fmt.Fprintf(b, "  hook %s %s phase=%s: %s\n", c.Type, c.Name, c.Phase, res)
+	}
 	for _, e := range rec.Events {
 		fmt.Fprintf(b, "  %s %s\n", e.Type, e.Message)
+	}
+	for _, n := range rec.Notifications {
+		if h.notify {
+			fmt.Fprintf(b, "  %s %s to %s: %s\n", n.Channel, n.Severity, strings.Join(n.To, ","), n.Message)
+		}
 	}
 	h.now += h.eng.Interval()
 }
@@ -333,4 +388,22 @@ func (s *scriptedMetrics) Query(_ context.Context, q string, _ time.Time) (float
 		return 0, engine.ErrNoValues
 	}
 	return a.value, a.err
+}
+
+// scriptedHooks answers webhooks by name: pass (the default), fail,
+// signal (a rollback hook asks for a rollback) or timeout. Unscripted
+// rollback hooks do not signal.
+type scriptedHooks struct{ answers map[string]string }
+
+func (s scriptedHooks) Call(_ context.Context, hook flaggerv1.CanaryWebhook, _ flaggerv1.CanaryPhase, _ time.Time) (time.Duration, error) {
+	a := s.answers[hook.Name]
+	switch {
+	case a == "fail":
+		return 0, errors.New("status 503")
+	case a == "timeout":
+		return 10 * time.Second, errors.New("context deadline exceeded")
+	case hook.Type == flaggerv1.RollbackHook && a != "signal":
+		return 0, engine.ErrHookNotSignalled
+	}
+	return 0, nil
 }
