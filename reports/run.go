@@ -34,14 +34,18 @@ type RunDoc struct {
 
 // TickDoc is one analysis tick. Weights are null before the router exists.
 type TickDoc struct {
-	T             float64    `json:"t"`
-	Phase         string     `json:"phase"`
-	PrimaryWeight *int       `json:"primaryWeight"`
-	CanaryWeight  *int       `json:"canaryWeight"`
-	FailedChecks  int        `json:"failedChecks"`
-	CanaryFaulty  bool       `json:"canaryFaulty"`
-	Checks        []CheckDoc `json:"checks"`
-	Events        []EventDoc `json:"events"`
+	T             float64 `json:"t"`
+	Phase         string  `json:"phase"`
+	PrimaryWeight *int    `json:"primaryWeight"`
+	CanaryWeight  *int    `json:"canaryWeight"`
+	// Mirrored: the router mirrors traffic to the canary. MatchOnly: the
+	// weights apply to requests matching analysis.match only (A/B).
+	Mirrored     bool       `json:"mirrored,omitempty"`
+	MatchOnly    bool       `json:"matchOnly,omitempty"`
+	FailedChecks int        `json:"failedChecks"`
+	CanaryFaulty bool       `json:"canaryFaulty"`
+	Checks       []CheckDoc `json:"checks"`
+	Events       []EventDoc `json:"events"`
 	// Hooks and Notifications are absent when the tick had none.
 	Hooks         []HookDoc         `json:"hooks,omitempty"`
 	Notifications []NotificationDoc `json:"notifications,omitempty"`
@@ -110,6 +114,7 @@ func tickDoc(t sim.TickRecord) TickDoc {
 	if t.RouterReady {
 		p, c := t.Routes.Primary, t.Routes.Canary
 		td.PrimaryWeight, td.CanaryWeight = &p, &c
+		td.Mirrored, td.MatchOnly = t.Routes.Mirrored, t.MatchOnly
 	}
 	for _, c := range t.Checks {
 		cd := CheckDoc{Metric: c.Metric, Verdict: c.Verdict, Min: c.Min, Max: c.Max}

@@ -29,7 +29,7 @@ func WriteTimeline(w io.Writer, r *sim.Result) error {
 			lines = []string{"-"}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", fmtDur(r.Ticks[i].T, true), t.Phase,
-			weight(t.PrimaryWeight), weight(t.CanaryWeight), t.FailedChecks, lines[0])
+			weight(t.PrimaryWeight), canaryWeight(t), t.FailedChecks, lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(tw, "\t\t\t\t\t%s\n", l)
 		}
@@ -144,9 +144,25 @@ func writeSummary(w io.Writer, r *sim.Result) {
 	if m := g.Mirrored; m.Requests > 0 {
 		fmt.Fprintf(w, "mirrored: %d requests copied to the canary (%d failed there); their responses reached no user and are not in the figures above\n", m.Requests, m.Failed)
 	}
+	if m := g.LoadTest; m.Requests > 0 {
+		fmt.Fprintf(w, "load test: %d requests sent straight to the canary (%d failed); not user traffic, not in the figures above\n", m.Requests, m.Failed)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
+}
+
+// canaryWeight is the canary column: the weight, marked when the router
+// mirrors to the canary or splits matching requests only.
+func canaryWeight(t TickDoc) string {
+	s := weight(t.CanaryWeight)
+	if t.Mirrored {
+		s += " +mirror"
+	}
+	if t.MatchOnly && t.CanaryWeight != nil && *t.CanaryWeight > 0 {
+		s += " of matching"
+	}
+	return s
 }
 
 func weight(p *int) string {

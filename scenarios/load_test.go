@@ -98,10 +98,14 @@ func TestLoadBad(t *testing.T) {
 			`canary.bad.yaml:16:13: spec.provider: provider "linkerd" is not simulated yet`,
 			`canary.bad.yaml:17:42: spec.targetRef.kind: "DaemonSet" is not simulated`,
 			`canary.bad.yaml:20:15: spec.analysis.interval: "1 minute" is not a duration`,
-			"canary.bad.yaml:22:17: spec.analysis.iterations: A/B testing and blue/green",
+			"canary.bad.yaml:22:17: spec.analysis.iterations: must not be negative, got -1",
 			"canary.bad.yaml:23:23: spec.analysis.stepWeights[1]: must be between 0 and 100, got 150",
 			`canary.bad.yaml:25:15: spec.analysis.metrics[0].name: "error-budget" is not a builtin metric`,
 			`canary.bad.yaml:27:19: spec.analysis.metrics[1].interval: "1 minute" is not a PromQL duration`,
+		}},
+		{file: "strategy.bad.yaml", want: []string{
+			"strategy.bad.yaml:23:19: spec.analysis.mirrorWeight: must be a percentage between 0 and 100, got 150",
+			"strategy.bad.yaml:6:12: spec.traffic: matchPercent is required: the Canary routes by spec.analysis.match",
 		}},
 		{file: "syntax.bad.yaml", want: []string{"syntax.bad.yaml:5: line 5: did not find expected ',' or '}'"}},
 		{file: "nokind.bad.yaml", want: []string{

@@ -117,6 +117,8 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	}
 	out.Traffic = r.traffic(sp.Traffic)
 	out.MatchFraction = r.matchFraction(sp.Traffic.MatchPercent, out.Canary)
+	r.rate("spec.traffic.loadTestRPS", sp.Traffic.LoadTestRPS)
+	out.LoadTestRPS = sp.Traffic.LoadTestRPS
 	out.Stable = r.behaviour("spec.versions.stable", sp.Versions.Stable)
 	out.New = r.behaviour("spec.versions.canary", sp.Versions.Canary)
 	for i, f := range sp.Faults {

@@ -77,6 +77,10 @@ type Traffic struct {
 	// MatchPercent is the share of requests matching the Canary's
 	// analysis.match rule (A/B testing), 0-100; required with match.
 	MatchPercent *float64 `json:"matchPercent,omitempty"`
+	// LoadTestRPS is a load tester's request rate sent straight to the
+	// canary service while the new version runs, as a blue/green setup
+	// with flagger-loadtester does; those requests reach no user.
+	LoadTestRPS float64 `json:"loadTestRPS,omitempty"`
 }
 
 // Diurnal is a sine wave between MinRPS and MaxRPS with the given Period,

@@ -13,14 +13,19 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(envtesting.Main(m)) }
 
-// scenarioFiles are the seed examples and the scenarios in testdata/scenarios.
+// scenarioFiles are the seed examples and the scenarios in
+// testdata/scenarios and testdata/strategies.
 func scenarioFiles(t *testing.T) []string {
 	t.Helper()
 	more, err := filepath.Glob("../testdata/scenarios/*.yaml")
 	if err != nil || len(more) < 3 {
 		t.Fatalf("want at least 3 scenarios in testdata/scenarios: %v", err)
 	}
-	return append([]string{healthyFile, failingFile}, more...)
+	strategies, err := filepath.Glob("../testdata/strategies/*.yaml")
+	if err != nil || len(strategies) < 4 {
+		t.Fatalf("want at least 4 scenarios in testdata/strategies: %v", err)
+	}
+	return append(append([]string{healthyFile, failingFile}, more...), strategies...)
 }
 
 // TestScenarioOutcomes: every scenario ends as its expect says, for seeds 1..5.

@@ -106,7 +106,10 @@ func (r *runner) tick(ctx context.Context, now time.Duration) (bool, time.Durati
 	r.readRoutes(ctx, rec.Phase)
 	rec.Routes = r.routes
 	r.startWeightFaults(now)
-	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, RouterReady: r.routerReady, CanaryFaulty: r.canaryFaulty(now), Tick: rec})
+	r.ticks = append(r.ticks, TickRecord{
+		T: now - r.l.RevisionAt, RouterReady: r.routerReady, MatchOnly: r.matchRouting,
+		CanaryFaulty: r.canaryFaulty(now), Tick: rec,
+	})
 	if now <= r.l.RevisionAt {
 		return false, rec.Busy
 	}
@@ -247,16 +250,34 @@ func (r *runner) accrue(a, b time.Duration) {
 	if mirroredShare > 0 {
 		r.serve(r.canary, mirroredShare*total, mid, counted, roleMirror)
 	}
+	if rps := r.l.LoadTestRPS; rps > 0 && a >= r.l.RevisionAt {
+		if s := r.cl.Serving(r.canary.name); s.Available > 0 && s.Template != nil && r.isNew(s.Template) {
+			r.serve(r.canary, rps*(b-a).Seconds(), mid, counted, roleLoadTest)
+		}
+	}
 }
 
 // role is what a workload does with a share of the traffic.
 type role int
 
 const (
-	roleServing role = iota // the primary serving users
-	roleCanary              // the canary serving users
-	roleMirror              // the canary receiving mirrored copies
+	roleServing  role = iota // the primary serving users
+	roleCanary               // the canary serving users
+	roleMirror               // the canary receiving mirrored copies
+	roleLoadTest             // the canary receiving a load tester's requests
 )
+
+// synthetic is the tally of requests no user sent or received (mirrored
+// copies, load tests), nil for live traffic.
+func (r *runner) synthetic(ro role) *Tally {
+	switch ro {
+	case roleMirror:
+		return &r.truth.Mirrored
+	case roleLoadTest:
+		return &r.truth.LoadTest
+	}
+	return nil
+}
 
 func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted bool, ro role) {
 	if mean <= 0 {
@@ -268,8 +289,8 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		if !counted {
 			return
 		}
-		if ro == roleMirror {
-			r.truth.Mirrored.add(Tally{Requests: n, Errors: n, Failed: n})
+		if syn := r.synthetic(ro); syn != nil {
+			syn.add(Tally{Requests: n, Errors: n, Failed: n})
 			return
 		}
 		r.truth.Unserved += n
@@ -291,10 +312,11 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		return
 	}
 	t := Tally{Requests: got.requests, Errors: got.errors, Slow: got.slow, Failed: got.errors + got.slow}
-	switch {
-	case ro == roleMirror:
-		r.truth.Mirrored.add(t)
+	if syn := r.synthetic(ro); syn != nil {
+		syn.add(t)
 		return
+	}
+	switch {
 	case isNew:
 		r.truth.Canary.add(t)
 	default:

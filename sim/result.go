@@ -24,7 +24,10 @@ type TickRecord struct {
 	T time.Duration
 	// RouterReady is false until Flagger has created the router; Routes
 	// are meaningless before.
-	RouterReady  bool
+	RouterReady bool
+	// MatchOnly: the weights apply to requests matching analysis.match
+	// (A/B); the others go to the primary.
+	MatchOnly    bool
 	CanaryFaulty bool
 	engine.Tick
 }
@@ -43,6 +46,10 @@ type GroundTruth struct {
 	// they reach its metrics but their responses reach no user, so they are
 	// not in Canary or FaultyCanary.
 	Mirrored Tally `json:"mirrored"`
+	// LoadTest tallies the load tester's requests sent straight to the
+	// canary service (traffic.loadTestRPS); like mirrored copies, no user
+	// sent them.
+	LoadTest Tally `json:"loadTest"`
 	// Unserved counts requests routed to a workload with no available pods.
 	Unserved int64 `json:"unserved"`
 	// PeakFaultyWeight is the highest routed canary weight while faulty.

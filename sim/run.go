@@ -73,17 +73,17 @@ type runner struct {
 	// matchRouting: the router splits only the requests matching
 	// analysis.match (MatchFraction of the traffic).
 	matchRouting   bool
-	mirrorFraction float64 // share of primary-bound traffic mirrored when the router mirrors
-	accrued     time.Duration // traffic generated up to here
-	revised     bool
-	ticks       []TickRecord
-	warnings    []string
-	crashing    map[string]bool
-	faultBuf    []activeFault      // scratch of faultsFor
-	workloads   []*workloadMetrics // primary, canary
-	truth       GroundTruth
-	outcome     Outcome
-	endedAt     time.Duration
+	mirrorFraction float64       // share of primary-bound traffic mirrored when the router mirrors
+	accrued        time.Duration // traffic generated up to here
+	revised        bool
+	ticks          []TickRecord
+	warnings       []string
+	crashing       map[string]bool
+	faultBuf       []activeFault      // scratch of faultsFor
+	workloads      []*workloadMetrics // primary, canary
+	truth          GroundTruth
+	outcome        Outcome
+	endedAt        time.Duration
 
 	probs              []float64
 	okCells, errCells  []int64
