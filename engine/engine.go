@@ -27,7 +27,7 @@ type Engine struct {
 	script   CheckScript
 	checks   []metricCheck
 
-	router   RouterCaps
+	router RouterCaps
 
 	status  flaggerv1.CanaryStatus
 	written *flaggerv1.CanaryStatus // last status handed to the cluster

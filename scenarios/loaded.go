@@ -43,9 +43,9 @@ type Loaded struct {
 	MatchFraction float64
 	// LoadTestRPS is the load tester's rate to the canary service (0: none).
 	LoadTestRPS float64
-	Stable  VersionBehaviour
-	New     VersionBehaviour
-	Faults  []FaultSpec
+	Stable      VersionBehaviour
+	New         VersionBehaviour
+	Faults      []FaultSpec
 	// Expect is "promote", "rollback" or "" when the scenario does not say.
 	Expect string
 }
