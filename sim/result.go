@@ -26,6 +26,8 @@ type TickRecord struct {
 	// are meaningless before.
 	RouterReady  bool
 	CanaryFaulty bool
+	// Scripted names the metrics whose checks spec.script answered.
+	Scripted []string
 	engine.Tick
 }
 
