@@ -105,7 +105,9 @@ func (r *runner) tick(ctx context.Context, now time.Duration) bool {
 	rec.Routes = r.routes
 	r.startWeightFaults(now)
 	r.ticks = append(r.ticks, TickRecord{T: now - r.l.RevisionAt, RouterReady: r.routerReady, CanaryFaulty: r.canaryFaulty(now), Scripted: r.script.takeAnswered(), Tick: rec})
-	if now <= r.l.RevisionAt {
+	if now <= r.l.RevisionAt || r.nextRev < len(r.l.Script.Revisions) {
+		// Before the revision nothing is decided; with scripted revisions
+		// still to come the run goes on past Succeeded or Failed.
 		return false
 	}
 	switch rec.Phase {
