@@ -39,6 +39,12 @@ type Backend interface {
 	// SetCrashing makes a Deployment's pods crash-loop from the current
 	// virtual time (none ready or available; Available=False) or recover.
 	SetCrashing(ctx context.Context, namespace, name string, crashing bool) error
+	// SetDeadlineExceeded sets a Deployment's Progressing condition to
+	// False/ProgressDeadlineExceeded from the current virtual time, as the
+	// Deployment controller does when a rollout stalls (a non-retriable
+	// not-ready for Flagger), and keeps it so across status writes until
+	// called with false, which restores Progressing=True.
+	SetDeadlineExceeded(ctx context.Context, namespace, name string, exceeded bool) error
 	// Name identifies the backend in outputs ("fake", "envtest").
 	Name() string
 	// Close releases what the run used: the envtest backend deletes the
@@ -227,6 +233,11 @@ func (cc *clientCluster) NextDue() (time.Time, bool) { return cc.workloads.nextD
 // SetCrashing implements Backend.
 func (cc *clientCluster) SetCrashing(ctx context.Context, namespace, name string, crashing bool) error {
 	return cc.workloads.setCrashing(ctx, cc, client.ObjectKey{Namespace: namespace, Name: name}, crashing)
+}
+
+// SetDeadlineExceeded implements Backend.
+func (cc *clientCluster) SetDeadlineExceeded(ctx context.Context, namespace, name string, exceeded bool) error {
+	return cc.workloads.setDeadlineExceeded(ctx, cc, client.ObjectKey{Namespace: namespace, Name: name}, exceeded)
 }
 
 // Serving implements Backend.

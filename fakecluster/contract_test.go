@@ -51,6 +51,7 @@ func runContract(t *testing.T, newBackend backendFactory) {
 		{"scale to zero is ready at once", contractScaleToZero},
 		{"deployment progress deadline", contractProgressDeadline},
 		{"crash-looping pods", contractCrashLoop},
+		{"forced progress deadline", contractForcedDeadline},
 		{"services are created once", contractServices},
 		{"router holds the weights", contractRouter},
 		{"canary status through the subresource", contractCanaryStatus},
@@ -219,6 +220,34 @@ func contractCrashLoop(t *testing.T, b Backend) {
 	}
 	if s := b.Serving("app"); s.Available != 2 {
 		t.Errorf("serving %d replicas after recovery", s.Available)
+	}
+}
+
+// contractForcedDeadline: SetDeadlineExceeded marks a ready Deployment's
+// Progressing condition ProgressDeadlineExceeded at the current virtual
+// time, keeps it through a rollout's status writes and lifts it again.
+func contractForcedDeadline(t *testing.T, b Backend) {
+	ctx := context.Background()
+	must(t, b.ApplyDeployment(ctx, deployment("app", "app:1", 2)))
+	must(t, b.Advance(ctx, epoch.Add(time.Minute)))
+	must(t, b.SetDeadlineExceeded(ctx, "test", "app", true))
+	p := conditionOf(get(t, b, "app").Status.Conditions, appsv1.DeploymentProgressing)
+	if p == nil || p.Status != corev1.ConditionFalse || p.Reason != "ProgressDeadlineExceeded" || !p.LastUpdateTime.Time.Equal(epoch.Add(time.Minute)) {
+		t.Fatalf("progressing condition after SetDeadlineExceeded = %+v", p)
+	}
+	_, err := b.UpdateDeployment(ctx, "test", "app", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "app:2" })
+	must(t, err)
+	must(t, b.Advance(ctx, epoch.Add(2*time.Minute)))
+	if p := conditionOf(get(t, b, "app").Status.Conditions, appsv1.DeploymentProgressing); p == nil || p.Reason != "ProgressDeadlineExceeded" {
+		t.Fatalf("a completed rollout cleared the forced deadline: %+v", p)
+	}
+	must(t, b.SetDeadlineExceeded(ctx, "test", "app", false))
+	st := get(t, b, "app").Status
+	if p := conditionOf(st.Conditions, appsv1.DeploymentProgressing); p == nil || p.Status != corev1.ConditionTrue || p.Reason != "NewReplicaSetAvailable" {
+		t.Fatalf("progressing condition after lifting = %+v", p)
+	}
+	if st.AvailableReplicas != 2 || st.ObservedGeneration != 2 {
+		t.Errorf("status after lifting = %+v", st)
 	}
 }
 

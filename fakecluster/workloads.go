@@ -59,10 +59,11 @@ type workloads struct {
 	pending   map[string]*rollout
 	served    map[string]Serving
 	crashing  map[string]bool
+	stalled   map[string]bool // ProgressDeadlineExceeded forced by SetDeadlineExceeded
 }
 
 func newWorkloads(b Behaviour, epoch time.Time) *workloads {
-	return &workloads{behaviour: b, now: epoch, pending: map[string]*rollout{}, served: map[string]Serving{}, crashing: map[string]bool{}}
+	return &workloads{behaviour: b, now: epoch, pending: map[string]*rollout{}, served: map[string]Serving{}, crashing: map[string]bool{}, stalled: map[string]bool{}}
 }
 
 // specChanged schedules the rollout of d's stored spec from the current
@@ -146,14 +147,19 @@ func (w *workloads) step(ctx context.Context, cc *clientCluster, r *rollout) err
 			return err
 		}
 		if w.crashing[r.key.Name] {
-			return w.crash(ctx, cc, r.key, true)
+			if err := w.crash(ctx, cc, r.key, true); err != nil {
+				return err
+			}
 		}
-		return nil
+		return w.restall(ctx, cc, r.key)
 	}
 	if !r.started && !r.startedAt.After(w.now) {
 		r.started = true
 		prev := w.served[r.key.Name].Available
 		if err := cc.writeStatus(ctx, r.key, func(d *appsv1.Deployment) { progressingStatus(d, r, prev) }); err != nil {
+			return err
+		}
+		if err := w.restall(ctx, cc, r.key); err != nil {
 			return err
 		}
 	}
@@ -261,4 +267,40 @@ func (w *workloads) crash(ctx context.Context, cc *clientCluster, key client.Obj
 	})
 	w.served[key.Name] = s
 	return err
+}
+
+// setDeadlineExceeded forces (or lifts) ProgressDeadlineExceeded on a
+// Deployment from the current virtual time. Lifting it restores
+// Progressing=True with the reason of the Deployment's state: a rollout in
+// progress (ReplicaSetUpdated) or a completed one (NewReplicaSetAvailable).
+func (w *workloads) setDeadlineExceeded(ctx context.Context, cc *clientCluster, key client.ObjectKey, exceeded bool) error {
+	if w.stalled[key.Name] == exceeded {
+		return nil
+	}
+	w.stalled[key.Name] = exceeded
+	if exceeded {
+		return cc.writeStatus(ctx, key, func(d *appsv1.Deployment) { deadlineExceeded(d, w.now) })
+	}
+	reason := "NewReplicaSetAvailable"
+	if _, rolling := w.pending[key.Name]; rolling {
+		reason = "ReplicaSetUpdated"
+	}
+	at := metav1.NewTime(w.now)
+	return cc.writeStatus(ctx, key, func(d *appsv1.Deployment) {
+		for i := range d.Status.Conditions {
+			c := &d.Status.Conditions[i]
+			if c.Type == appsv1.DeploymentProgressing {
+				c.Status, c.Reason, c.LastUpdateTime, c.LastTransitionTime = corev1.ConditionTrue, reason, at, at
+			}
+		}
+	})
+}
+
+// restall re-applies a forced ProgressDeadlineExceeded after the workload
+// simulator rewrote a Deployment's conditions.
+func (w *workloads) restall(ctx context.Context, cc *clientCluster, key client.ObjectKey) error {
+	if !w.stalled[key.Name] {
+		return nil
+	}
+	return cc.writeStatus(ctx, key, func(d *appsv1.Deployment) { deadlineExceeded(d, w.now) })
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -48,6 +49,9 @@ func tickLines(t sim.TickRecord) []string {
 		parts := make([]string, len(t.Checks))
 		for i, c := range t.Checks {
 			parts[i] = checkText(c)
+			if slices.Contains(t.Scripted, c.Metric) {
+				parts[i] += " (scripted)"
+			}
 		}
 		out = append(out, strings.Join(parts, "  "))
 	}

@@ -140,6 +140,9 @@ func (l *loader) validateAnalysis(at, warn reporter, provider string, a *flagger
 	for i, h := range a.Webhooks {
 		l.validateWebhook(at, warn, fmt.Sprintf("%s.webhooks[%d]", p, i), h)
 	}
+	if len(a.Webhooks) > 0 {
+		warn(p+".webhooks[0]", "webhook URLs are never contacted: each hook answers as spec.script.webhooks says, and a hook without a script passes (a rollback hook does not signal)")
+	}
 }
 
 func (l *loader) validateMetric(at reporter, path string, m flaggerv1.CanaryMetric) {
@@ -172,12 +175,15 @@ func (l *loader) validateWebhook(at, warn reporter, path string, h flaggerv1.Can
 		at(path+".type", "unknown webhook type %q", h.Type)
 		return
 	}
-	switch h.Type {
-	case flaggerv1.RollbackHook:
-		warn(path, "webhook %q is never called; it is simulated as not signalling a rollback (scripted answers are not supported yet)", h.Name)
-	case flaggerv1.EventHook:
+	if h.Name == "" {
+		at(path+".name", "required")
+	}
+	if len(h.Timeout) >= 2 {
+		if _, err := time.ParseDuration(h.Timeout); err != nil {
+			at(path+".timeout", "%q is not a duration like 10s: Flagger fails every call of this hook", h.Timeout)
+		}
+	}
+	if h.Type == flaggerv1.EventHook {
 		warn(path, "event webhook %q is never called; events are not forwarded yet", h.Name)
-	default:
-		warn(path, "webhook %q is never called; it is simulated as always succeeding (scripted answers are not supported yet)", h.Name)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/canarysim/canarysim/scenarios"
 )
 
@@ -107,6 +109,19 @@ func TestLoadBad(t *testing.T) {
 			"strategy.bad.yaml:23:19: spec.analysis.mirrorWeight: must be a percentage between 0 and 100, got 150",
 			"strategy.bad.yaml:6:12: spec.traffic: matchPercent is required: the Canary routes by spec.analysis.match",
 		}},
+		{file: "script.bad.yaml", want: []string{
+			`script.bad.yaml:11:15: spec.script.metrics[0].metric: the Canary has no metric named "error-rate"`,
+			"script.bad.yaml:15:14: spec.script.metrics[1].ticks: set ticks or from/until, not both",
+			"script.bad.yaml:18:7: spec.script.metrics[2]: set exactly one of value, noData, nan or error",
+			`script.bad.yaml:19:14: spec.script.metrics[2].ticks: "5..4": the range ends before it starts`,
+			"script.bad.yaml:24:14: spec.script.readiness[0].ready: workloads are ready by default",
+			`script.bad.yaml:25:17: spec.script.readiness[1].workload: "baseline": want canary or primary`,
+			"script.bad.yaml:28:7: spec.script.revisions[0]: set image or revert: true, exactly one",
+			`script.bad.yaml:32:13: spec.script.webhooks[0].hook: the Canary has no webhook named "approve"`,
+			`script.bad.yaml:35:15: spec.script.webhooks[1].answer: "maybe": want pass, fail or timeout`,
+			`script.bad.yaml:36:13: spec.script.webhooks[2].hook: "events" is an event hook`,
+			`script.bad.yaml:55:45: spec.analysis.webhooks[2].timeout: "10 seconds" is not a duration`,
+		}},
 		{file: "syntax.bad.yaml", want: []string{"syntax.bad.yaml:5: line 5: did not find expected ',' or '}'"}},
 		{file: "nokind.bad.yaml", want: []string{
 			`nokind.bad.yaml:2:7: kind: unsupported document "v1 ConfigMap"`,
@@ -132,6 +147,34 @@ func TestLoadBad(t *testing.T) {
 				t.Errorf("%d errors reported, want %d:\n%s", n, len(tt.want), msg)
 			}
 		})
+	}
+}
+
+// TestLoadScript: spec.script is resolved into typed rules.
+func TestLoadScript(t *testing.T) {
+	l, err := scenarios.Load("../testdata/conformance/rollout-hook-timeout.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scenarios.Script{
+		Metrics: []scenarios.MetricRule{{Metric: "request-success-rate", Outcome: scenarios.MetricValue, Value: 100}},
+		Webhooks: []scenarios.WebhookRule{
+			{Hook: "load-test", Window: scenarios.Window{Ticks: []scenarios.TickRange{{First: 2, Last: 2}}}, Answer: scenarios.HookTimeout},
+			{Hook: "load-test", Window: scenarios.Window{Ticks: []scenarios.TickRange{{First: 4, Last: 4}}}, Answer: scenarios.HookFail},
+		},
+	}
+	if diff := cmp.Diff(want, l.Script); diff != "" {
+		t.Errorf("script (-want +got):\n%s", diff)
+	}
+	r, err := scenarios.Load("../testdata/conformance/restart-on-new-revision.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revs := r.Script.Revisions; len(revs) != 1 || revs[0].At != 3*time.Minute || revs[0].Template.Spec.Containers[0].Image != "podinfo:v3" {
+		t.Errorf("revisions %+v", revs)
+	}
+	if w := r.Script.Webhooks[0].Window; w.Ticks != nil || w.From != time.Minute || w.Until != 0 {
+		t.Errorf("from/until window %+v", w)
 	}
 }
 

@@ -48,6 +48,8 @@ type Loaded struct {
 	Faults      []FaultSpec
 	// Expect is "promote", "rollback" or "" when the scenario does not say.
 	Expect string
+	// Script is the resolved spec.script (zero when absent).
+	Script Script
 }
 
 // TrafficKind selects the traffic profile's shape.

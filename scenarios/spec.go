@@ -124,6 +124,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	for i, f := range sp.Faults {
 		out.Faults = append(out.Faults, r.fault(fmt.Sprintf("spec.faults[%d]", i), f))
 	}
+	out.Script = r.script(sp.Script, out)
 	switch sp.Expect {
 	case "", "promote", "rollback":
 		out.Expect = sp.Expect

@@ -50,6 +50,8 @@ type Spec struct {
 	Faults []Fault `json:"faults,omitempty"`
 	// Expect is the ground truth: "promote" or "rollback" (optional).
 	Expect string `json:"expect,omitempty"`
+	// Script pins exact answers for exact tests (optional, see ScriptSpec).
+	Script *ScriptSpec `json:"script,omitempty"`
 }
 
 // ObjectSource points at a Kubernetes object: a file path (relative to the

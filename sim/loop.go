@@ -39,6 +39,9 @@ func (r *runner) loop(ctx context.Context) error {
 		if b, ok := r.nextFaultBoundary(); ok {
 			now = min(now, b)
 		}
+		if b, ok := r.nextScriptEvent(); ok {
+			now = min(now, b)
+		}
 		if now > end {
 			r.accrue(r.accrued, end)
 			r.endedAt = end
@@ -51,10 +54,16 @@ func (r *runner) loop(ctx context.Context) error {
 		if err := r.updateCrashes(ctx, now); err != nil {
 			return err
 		}
+		if err := r.updateDeadlines(ctx, now); err != nil {
+			return err
+		}
 		if !r.revised && now == r.l.RevisionAt {
 			if err := r.applyRevision(ctx); err != nil {
 				return err
 			}
+		}
+		if err := r.applyScriptRevisions(ctx, now); err != nil {
+			return err
 		}
 		if now == nextScrape {
 			if err := scrape(ctx, r.metrics, r.workloads, now); err != nil {
@@ -102,15 +111,18 @@ func nextTickAfter(now, busy, grid, interval time.Duration) (next, newGrid time.
 // tick runs one analysis tick and reports whether the rollout is over and
 // how long the tick was busy.
 func (r *runner) tick(ctx context.Context, now time.Duration) (bool, time.Duration) {
+	r.script.takeAnswered()
 	rec := r.eng.Tick(ctx, Epoch.Add(now))
 	r.readRoutes(ctx, rec.Phase)
 	rec.Routes = r.routes
 	r.startWeightFaults(now)
 	r.ticks = append(r.ticks, TickRecord{
 		T: now - r.l.RevisionAt, RouterReady: r.routerReady, MatchOnly: r.matchRouting,
-		CanaryFaulty: r.canaryFaulty(now), Tick: rec,
+		CanaryFaulty: r.canaryFaulty(now), Scripted: r.script.takeAnswered(), Tick: rec,
 	})
-	if now <= r.l.RevisionAt {
+	if now <= r.l.RevisionAt || r.nextRev < len(r.l.Script.Revisions) {
+		// Before the revision nothing is decided; with scripted revisions
+		// still to come the run goes on past Succeeded or Failed.
 		return false, rec.Busy
 	}
 	switch rec.Phase {
@@ -192,7 +204,7 @@ func (r *runner) nextFaultBoundary() (time.Duration, bool) {
 func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
 	for _, w := range r.workloads {
 		s := r.cl.Serving(w.name)
-		want := false
+		want := r.script.unavailable(r.role(w), now)
 		if s.Template != nil {
 			for _, f := range r.faultsFor(r.isNew(s.Template)) {
 				want = want || (f.spec.CrashLoop && f.strength(now) > 0)
@@ -347,22 +359,24 @@ func (r *runner) faultsFor(isNew bool) []activeFault {
 	return out
 }
 
-// isNew tells whether a pod template runs the new revision: same revision
-// annotation and container images as the scenario's new template.
+// isNew tells whether a pod template runs a new revision (behaving as
+// versions.canary): any template whose revision annotation or container
+// images differ from the stable one. spec.revision and every later
+// spec.script revision are new; a revert is stable again.
 func (r *runner) isNew(t *corev1.PodTemplateSpec) bool {
-	nt := &r.l.NewTemplate
-	if nt.Annotations[scenarios.RevisionAnnotation] != t.Annotations[scenarios.RevisionAnnotation] {
-		return false
+	st := &r.l.Target.Spec.Template
+	if st.Annotations[scenarios.RevisionAnnotation] != t.Annotations[scenarios.RevisionAnnotation] {
+		return true
 	}
-	if len(nt.Spec.Containers) != len(t.Spec.Containers) {
-		return false
+	if len(st.Spec.Containers) != len(t.Spec.Containers) {
+		return true
 	}
-	for i := range nt.Spec.Containers {
-		if nt.Spec.Containers[i].Image != t.Spec.Containers[i].Image {
-			return false
+	for i := range st.Spec.Containers {
+		if st.Spec.Containers[i].Image != t.Spec.Containers[i].Image {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // versionDelays gives the workload simulator each version's rollout delay.

@@ -29,6 +29,8 @@ type TickRecord struct {
 	// (A/B); the others go to the primary.
 	MatchOnly    bool
 	CanaryFaulty bool
+	// Scripted names the metrics whose checks spec.script answered.
+	Scripted []string
 	engine.Tick
 }
 

@@ -66,6 +66,8 @@ type runner struct {
 	primary *workloadMetrics
 	canary  *workloadMetrics
 	faults  []activeFault
+	script  *script
+	nextRev int // index of the next spec.script revision to apply
 
 	routes      engine.Routes
 	routerReady bool
@@ -79,6 +81,7 @@ type runner struct {
 	ticks          []TickRecord
 	warnings       []string
 	crashing       map[string]bool
+	stalled        map[string]bool    // ProgressDeadlineExceeded forced by the script
 	faultBuf       []activeFault      // scratch of faultsFor
 	workloads      []*workloadMetrics // primary, canary
 	truth          GroundTruth
@@ -91,7 +94,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *promadapter.Store) (*runner, error) {
-	r := &runner{l: l, seed: opts.Seed, scrapeIv: l.ScrapeInterval, outcome: Incomplete, crashing: map[string]bool{}}
+	r := &runner{l: l, seed: opts.Seed, scrapeIv: l.ScrapeInterval, outcome: Incomplete, crashing: map[string]bool{}, stalled: map[string]bool{}}
 	newBackend := opts.Backend
 	if newBackend == nil {
 		newBackend = fakecluster.NewMemory
@@ -107,10 +110,11 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	}
 	r.metrics = run
 	src := queryAdapter{run}
-	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{}); err != nil {
+	r.interval = engineInterval(l.Canary)
+	r.script = newScript(l, r.interval)
+	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{Hooks: r.script, Script: r.script}); err != nil {
 		return nil, err
 	}
-	r.interval = r.eng.Interval()
 	r.initRouting()
 	r.truth.LatencyBoundMs = latencyBound(l.Canary)
 	r.cells = newLatencyCells(r.truth.LatencyBoundMs)
@@ -164,6 +168,15 @@ func (r *runner) initFaults() {
 		}
 		r.faults = append(r.faults, af)
 	}
+}
+
+// engineInterval is the analysis interval the engine ticks at (the
+// engine's Interval, known before the engine is built).
+func engineInterval(c *flaggerv1.Canary) time.Duration {
+	if c.GetAnalysis() == nil {
+		return flaggerv1.AnalysisInterval
+	}
+	return c.GetAnalysisInterval()
 }
 
 // latencyBound is the request-duration bound (ms) of the Canary's policy.
