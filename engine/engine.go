@@ -53,7 +53,7 @@ func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, opts Option
 	if a.Iterations > 0 || len(a.Match) > 0 || a.Mirror {
 		return nil, fmt.Errorf("canary %s/%s: iterations, match and mirror: %w", c.Namespace, c.Name, ErrUnsupported)
 	}
-	checks, err := compileMetrics(c, a)
+	checks, err := compileMetrics(c, a, opts.Templates)
 	if err != nil {
 		return nil, fmt.Errorf("canary %s/%s: %w", c.Namespace, c.Name, err)
 	}
