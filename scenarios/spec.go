@@ -112,6 +112,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	for i, f := range sp.Faults {
 		out.Faults = append(out.Faults, r.fault(fmt.Sprintf("spec.faults[%d]", i), f))
 	}
+	r.series(sp.Series, out)
 	switch sp.Expect {
 	case "", "promote", "rollback":
 		out.Expect = sp.Expect
