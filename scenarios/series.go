@@ -18,10 +18,11 @@ import (
 // and canary) derived at every scrape from the simulated traffic of that
 // workload, with the same draws as the built-in Istio series:
 //
-//	- name: http_requests_total
-//	  labels: {app: podinfo, pod: "{{ workload }}", status: "{{ status }}"}
-//	  count: requests    # requests (default), errors (HTTP 500) or successes
-//	  factor: 1          # multiplies the count (default 1)
+//	series:
+//	  - name: http_requests_total
+//	    labels: {app: podinfo, pod: "{{ workload }}", status: "{{ status }}"}
+//	    count: requests    # requests (default), errors (HTTP 500) or successes
+//	    factor: 1          # multiplies the count (default 1)
 //
 // Label values may hold placeholders: {{ workload }} (Deployment name,
 // e.g. podinfo-primary or podinfo), {{ role }} (primary or canary),
@@ -33,10 +34,11 @@ import (
 // Literal (series, values, interval, start): a series written as promtool
 // unit tests write it, in Prometheus's expanding notation:
 //
-//	- series: 'orders_total{app="podinfo"}'
-//	  values: "0+10x100 _ stale 5"  # _ is no sample, stale a staleness marker
-//	  interval: 15s                 # between values (default: the scrape interval)
-//	  start: 0s                     # first value, since the revision (default 0s; may be negative)
+//	series:
+//	  - series: 'orders_total{app="podinfo"}'
+//	    values: "0+10x100 _ stale 5"  # _ is no sample, stale a staleness marker
+//	    interval: 15s                 # between values (default: the scrape interval)
+//	    start: 0s                     # since the revision (default 0s; may be negative)
 type SeriesSpec struct {
 	Name     string            `json:"name,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
