@@ -76,6 +76,7 @@ type runner struct {
 	crashing    map[string]bool
 	faultBuf    []activeFault      // scratch of faultsFor
 	workloads   []*workloadMetrics // primary, canary
+	extra       *extraSeries       // spec.series
 	truth       GroundTruth
 	outcome     Outcome
 	endedAt     time.Duration
@@ -102,7 +103,7 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	}
 	r.metrics = run
 	src := queryAdapter{run}
-	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{}); err != nil {
+	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{Templates: l.Templates}); err != nil {
 		return nil, err
 	}
 	r.interval = r.eng.Interval()
@@ -133,6 +134,7 @@ func (r *runner) initWorkloads() {
 	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
 	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
+	r.extra = newExtraSeries(r.l, r.primary.name, r.canary.name)
 }
 
 func (r *runner) initFaults() {
