@@ -22,7 +22,8 @@ type counts struct{ ok, errors float64 }
 
 // extraSeries writes a scenario's spec.series. Derived series reuse the
 // traffic generator's per-segment draws (observe) and draw nothing
-// themselves, so declaring them changes no other series. Literal series
+// themselves, so declaring them changes no other series; like the Istio
+// series, once created they are written at every scrape. Literal series
 // are written lazily, each sample once virtual time reaches it.
 type extraSeries struct {
 	namespace string
