@@ -18,6 +18,7 @@
 //
 // Limitations: progressive canaries (stepWeight, stepWeights) on the istio
 // provider only; A/B, blue/green and mirroring are rejected by New with
-// ErrUnsupported; MetricTemplates are not rendered yet; alerts and event
+// ErrUnsupported; MetricTemplates of providers other than Prometheus are
+// rejected the same way; alerts and event
 // hooks are not recorded.
 package engine

@@ -53,7 +53,7 @@ func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, opts Option
 	if a == nil {
 		a = &flaggerv1.CanaryAnalysis{}
 	}
-	checks, err := compileMetrics(c, a)
+	checks, err := compileMetrics(c, a, opts.Templates)
 	if err != nil {
 		return nil, fmt.Errorf("canary %s/%s: %w", c.Namespace, c.Name, err)
 	}

@@ -36,6 +36,7 @@ const (
 	kindDuration
 	kindCustom
 	kindUnusable
+	kindTemplate
 )
 
 // metricCheck is a metric entry with its query rendered once at New.
@@ -43,6 +44,9 @@ type metricCheck struct {
 	spec  flaggerv1.CanaryMetric
 	kind  metricKind
 	query string
+	// failure, when set, is the error event of a template check that
+	// fails before its query runs, on every tick (see templateCheck).
+	failure string
 }
 
 // renderQuery expands Flagger's template functions in a query.
@@ -78,14 +82,12 @@ func templateModel(c *flaggerv1.Canary, window string) flaggerv1.MetricTemplateM
 // Flagger's builtin/inline pass, then its template pass (§8.1). In the first
 // pass a builtin name and an inline query are separate tests, so a metric
 // with both is evaluated twice, as in Flagger. A metric with neither (and
-// no templateRef) is kept as unusable: it fails. templateRef metrics are
-// not simulated yet (ErrUnsupported).
-func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis) ([]metricCheck, error) {
+// no templateRef) is kept as unusable: it fails. In the second pass a
+// templateRef metric renders its MetricTemplate (templateCheck), so a
+// builtin name or inline query with a templateRef is evaluated twice.
+func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis, templates []*flaggerv1.MetricTemplate) ([]metricCheck, error) {
 	var first, second []metricCheck
 	for _, m := range a.Metrics {
-		if m.TemplateRef != nil {
-			return nil, fmt.Errorf("metric %q: templateRef: %w", m.Name, ErrUnsupported)
-		}
 		window := m.Interval
 		if window == "" {
 			window = defaultMetricWindow
@@ -103,7 +105,14 @@ func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis) ([]metricC
 			}
 			first = append(first, metricCheck{spec: m, kind: kind, query: rendered})
 		}
-		if m.Query == "" && m.Name != MetricSuccessRate && m.Name != MetricDuration {
+		switch {
+		case m.TemplateRef != nil:
+			ck, err := templateCheck(c, m, templates)
+			if err != nil {
+				return nil, err
+			}
+			second = append(second, ck)
+		case m.Query == "" && m.Name != MetricSuccessRate && m.Name != MetricDuration:
 			second = append(second, metricCheck{spec: m, kind: kindUnusable})
 		}
 	}
@@ -134,6 +143,10 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 		ck.Verdict = VerdictError
 		return ck, &Event{EventWarning, "Metric query failed for no usable metrics template and query were configured"}
 	}
+	if m.failure != "" {
+		ck.Verdict = VerdictError
+		return ck, &Event{EventWarning, m.failure}
+	}
 	v, err := src.Query(ctx, m.query, now)
 	switch {
 	case errors.Is(err, ErrNoValues):
@@ -158,6 +171,9 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 
 // noDataMessage is Flagger's warning for an empty result or NaN.
 func (m metricCheck) noDataMessage(target string) string {
+	if m.kind == kindTemplate {
+		return fmt.Sprintf("Halt advancement no values found for custom metric: %s: %v", m.spec.Name, ErrNoValues)
+	}
 	if m.kind == kindCustom {
 		return "Halt advancement no values found for metric: " + m.spec.Name
 	}
@@ -167,6 +183,9 @@ func (m metricCheck) noDataMessage(target string) string {
 // errorMessage is Flagger's event for a failed query (recorded at error
 // level as a Warning event).
 func (m metricCheck) errorMessage(err error) string {
+	if m.kind == kindTemplate {
+		return fmt.Sprintf("Metric query failed for %s: %v", m.spec.Name, err)
+	}
 	if m.kind == kindCustom {
 		return fmt.Sprintf("Prometheus query failed for %s: %v", m.spec.Name, err)
 	}

@@ -47,6 +47,8 @@ type harness struct {
 	delays  delays
 	now     time.Duration
 	notify  bool // print alerts and event-webhook deliveries
+	// templates are the MetricTemplates the next canary command sees.
+	templates []*flaggerv1.MetricTemplate
 }
 
 func (h *harness) handle(t *testing.T, d *datadriven.TestData) string {
@@ -57,6 +59,11 @@ func (h *harness) handle(t *testing.T, d *datadriven.TestData) string {
 		//   [stepWeightPromotion=20] [skipAnalysis] [suspend] [deadline=60]
 		//   [metrics=request-success-rate,request-duration,latency] [replicas=2]
 		return h.newCanary(ctx, t, d)
+	case "template":
+		// template name=app-errors [namespace=default] [provider=prometheus]
+		//   [address=http://prometheus:9090]
+		// <query>
+		return h.addTemplate(t, d)
 	case "delay":
 		// delay stable=30s new=5m: rollout delay per version, for later changes.
 		for _, a := range d.CmdArgs {
@@ -190,7 +197,7 @@ func (h *harness) newCanary(ctx context.Context, t *testing.T, d *datadriven.Tes
 	if err := cl.ApplyDeployment(ctx, h.target); err != nil {
 		t.Fatal(err)
 	}
-	if h.eng, err = engine.New(c, cl, &h.metrics, engine.Options{Hooks: h.hooks}); err != nil {
+	if h.eng, err = engine.New(c, cl, &h.metrics, engine.Options{Hooks: h.hooks, Templates: h.templates}); err != nil {
 		return err.Error() + "\n"
 	}
 	return ""
@@ -227,6 +234,17 @@ func metricSpecs(t *testing.T, list string) []flaggerv1.CanaryMetric {
 			out = append(out, flaggerv1.CanaryMetric{Name: name, Interval: "1m", ThresholdRange: &flaggerv1.CanaryThresholdRange{Max: f(500)}})
 		case "latency":
 			out = append(out, flaggerv1.CanaryMetric{Name: name, Query: `avg(latency{app="{{ target }}"})`, ThresholdRange: &flaggerv1.CanaryThresholdRange{Max: f(500)}})
+		case "errors":
+			// templateRef app-errors with a variable; the legacy threshold is a maximum.
+			out = append(out, flaggerv1.CanaryMetric{Name: name, Interval: "1m", Threshold: 1,
+				TemplateRef: &flaggerv1.CrossNamespaceObjectReference{Name: "app-errors"}, TemplateVariables: map[string]string{"code": "5.."}})
+		case "errors-novars":
+			out = append(out, flaggerv1.CanaryMetric{Name: name, Interval: "1m", Threshold: 1,
+				TemplateRef: &flaggerv1.CrossNamespaceObjectReference{Name: "app-errors"}})
+		case "request-success-rate+errors":
+			// a builtin name with a templateRef: evaluated twice (§8.1).
+			out = append(out, flaggerv1.CanaryMetric{Name: "request-success-rate", Interval: "1m", ThresholdRange: &flaggerv1.CanaryThresholdRange{Min: f(99)},
+				TemplateRef: &flaggerv1.CrossNamespaceObjectReference{Name: "app-errors"}, TemplateVariables: map[string]string{"code": "5.."}})
 		case "undefined":
 			out = append(out, flaggerv1.CanaryMetric{Name: name})
 		case "none":
@@ -250,6 +268,32 @@ func target(replicas int32) *appsv1.Deployment {
 			},
 		},
 	}
+}
+
+func (h *harness) addTemplate(t *testing.T, d *datadriven.TestData) string {
+	tpl := &flaggerv1.MetricTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "default"}}
+	tpl.Spec.Provider = flaggerv1.MetricTemplateProvider{Type: "prometheus", Address: "http://prometheus:9090"}
+	tpl.Spec.Query = d.Input
+	for _, arg := range d.CmdArgs {
+		v := ""
+		if len(arg.Vals) > 0 {
+			v = arg.Vals[0]
+		}
+		switch arg.Key {
+		case "name":
+			tpl.Name = v
+		case "namespace":
+			tpl.Namespace = v
+		case "provider":
+			tpl.Spec.Provider.Type = v
+		case "address":
+			tpl.Spec.Provider.Address = v
+		default:
+			t.Fatalf("template: unknown argument %q", arg.Key)
+		}
+	}
+	h.templates = append(h.templates, tpl)
+	return ""
 }
 
 func (h *harness) setMetric(t *testing.T, d *datadriven.TestData) string {
@@ -379,6 +423,8 @@ func (s *scriptedMetrics) Query(_ context.Context, q string, _ time.Time) (float
 		name = "request-success-rate"
 	case strings.Contains(q, "istio_request_duration"):
 		name = "request-duration"
+	case strings.Contains(q, "http_requests_total"):
+		name = "errors" // the app-errors template of the scripts
 	}
 	a, ok := s.answers[name]
 	if !ok {

@@ -45,6 +45,7 @@ func (l *loader) canary(scen document, src ObjectSource, embedded []document) *f
 	if c.Namespace == "" {
 		c.Namespace = "default"
 	}
+	l.canaryDoc = d
 	l.validateCanary(*d, c)
 	return c
 }
@@ -149,8 +150,8 @@ func (l *loader) validateMetric(at reporter, path string, m flaggerv1.CanaryMetr
 	if m.Name == "" {
 		at(path+".name", "required")
 	}
-	if m.TemplateRef != nil {
-		at(path+".templateRef", "MetricTemplates are not simulated yet; use a builtin metric or an inline query")
+	if m.TemplateRef != nil && m.TemplateRef.Name == "" {
+		at(path+".templateRef.name", "required")
 	}
 	builtin := m.Name == MetricSuccessRate || m.Name == MetricDuration
 	if !builtin && m.Query == "" && m.TemplateRef == nil {

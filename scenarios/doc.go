@@ -1,6 +1,7 @@
 // Package scenarios owns canarysim's input formats: the Scenario document
 // (apiVersion canarysim.dev/v1alpha1), the Flagger Canary it rehearses
-// (decoded with Flagger's own v1beta1 types) and the target Deployment.
+// (decoded with Flagger's own v1beta1 types), its MetricTemplates, the
+// target Deployment and extra series for template queries (spec.series).
 //
 // Load decodes strictly (unknown or duplicate fields are errors), applies
 // defaults and validates; every problem is a *FieldError naming file, line,
@@ -9,6 +10,7 @@
 //	loaded, err := scenarios.Load("testdata/seed/example-healthy.yaml")
 //
 // Limitations: only Deployment targets and the istio provider are accepted;
-// A/B, blue/green, mirroring and MetricTemplates are rejected with a clear
-// error until the engine simulates them.
+// A/B, blue/green, mirroring and MetricTemplates of providers other than
+// Prometheus are rejected with a clear error until the engine simulates
+// them.
 package scenarios

@@ -22,6 +22,8 @@ type loader struct {
 	digest hash.Hash
 	errs   fieldErrors
 	warns  []string
+	// canaryDoc is the Canary's document, for positions of later checks.
+	canaryDoc *document
 }
 
 // Load reads a scenario file (and the files it references), decodes it
@@ -70,7 +72,7 @@ func loadBytes(l *loader, path string, data []byte) (*Loaded, error) {
 // load dispatches the documents of the scenario file by kind.
 func (l *loader) load(path string, docs []document) *Loaded {
 	var scen *document
-	var canaries, deployments []document
+	var canaries, deployments, templates []document
 	for i := range docs {
 		d := docs[i]
 		var h head
@@ -86,9 +88,11 @@ func (l *loader) load(path string, docs []document) *Loaded {
 			canaries = append(canaries, d)
 		case h.Kind == "Deployment" && h.APIVersion == appsv1.SchemeGroupVersion.String():
 			deployments = append(deployments, d)
+		case h.Kind == "MetricTemplate" && h.APIVersion == flaggerv1.SchemeGroupVersion.String():
+			templates = append(templates, d)
 		default:
 			line, col := d.position("kind")
-			l.errs.add(path, line, col, "kind", "unsupported document %q; want %s %s, a flagger.app/v1beta1 Canary or an apps/v1 Deployment", d.describe(), APIVersion, Kind)
+			l.errs.add(path, line, col, "kind", "unsupported document %q; want %s %s, a flagger.app/v1beta1 Canary or MetricTemplate, or an apps/v1 Deployment", d.describe(), APIVersion, Kind)
 		}
 	}
 	if scen == nil {
@@ -100,6 +104,7 @@ func (l *loader) load(path string, docs []document) *Loaded {
 	out := &Loaded{File: path, Name: s.Metadata.Name, Description: s.Metadata.Description}
 	out.Canary = l.canary(*scen, s.Spec.Canary, canaries)
 	out.Target = l.target(*scen, s.Spec.Target, deployments, out.Canary)
+	out.Templates = l.templates(*scen, s.Spec.MetricTemplates, templates, out.Canary)
 	l.resolveSpec(*scen, &s, out)
 	return out
 }

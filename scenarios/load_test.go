@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,6 +71,69 @@ func TestLoadDefaultsAndValues(t *testing.T) {
 	}
 }
 
+// TestLoadTemplatesAndSeries: MetricTemplates from a file, inline and a
+// document, defaulted to the Canary's namespace and part of the digest;
+// series resolved with their placeholders and expanding notation.
+func TestLoadTemplatesAndSeries(t *testing.T) {
+	l, err := scenarios.Load("testdata/templates.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tpl := range l.Templates {
+		names = append(names, tpl.Namespace+"/"+tpl.Name)
+	}
+	if got := strings.Join(names, " "); got != "shop/latency shop/orders shop/errors" {
+		t.Errorf("templates %s", got)
+	}
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], `templates.good.yaml:15: spec.metricTemplates[1].inline.spec.provider.secretRef: secret "prom-auth" is not read`) {
+		t.Errorf("warnings %q", l.Warnings)
+	}
+	d := l.Derived[0]
+	if d.Name != "orders_total" || d.Count != scenarios.CountSuccesses || d.Factor != 0.3 || d.ByStatus || len(d.Labels) != 3 || d.Labels[2] != (scenarios.SeriesLabel{Name: "version", Value: "{{version}}"}) {
+		t.Errorf("derived %+v", d)
+	}
+	lit := l.Literal[0]
+	want := []scenarios.SeriesPoint{{Value: 0}, {Value: 1}, {Value: 2}, {Value: 3}, {Omitted: true}, {Stale: true}, {Value: 7}}
+	if len(lit.Points) != len(want) || lit.Start != 2*time.Minute || lit.Interval != l.ScrapeInterval || strings.Join(lit.Labels, ",") != "__name__,checkout_errors_total,app,web" {
+		t.Fatalf("literal %+v", lit)
+	}
+	for i, p := range lit.Points {
+		if p.Omitted != want[i].Omitted || p.Stale != want[i].Stale || (!p.Stale && p.Value != want[i].Value) {
+			t.Errorf("point %d = %+v, want %+v", i, p, want[i])
+		}
+	}
+	// The referenced template file is part of the digest.
+	dir := t.TempDir()
+	for _, f := range []string{"templates.good.yaml", "template-latency.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tplFile := filepath.Join(dir, "template-latency.yaml")
+	before, err := scenarios.Load(filepath.Join(dir, "templates.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(tplFile, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("# changed\n")
+	_ = f.Close()
+	after, err := scenarios.Load(filepath.Join(dir, "templates.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Digest != l.Digest || after.Digest == before.Digest {
+		t.Errorf("digest ignores the template file: %s %s %s", l.Digest, before.Digest, after.Digest)
+	}
+}
+
 // TestLoadBad checks that every problem of each bad file is reported at
 // once, with file, line and field path.
 func TestLoadBad(t *testing.T) {
@@ -121,6 +185,24 @@ func TestLoadBad(t *testing.T) {
 			`script.bad.yaml:35:15: spec.script.webhooks[1].answer: "maybe": want pass, fail or timeout`,
 			`script.bad.yaml:36:13: spec.script.webhooks[2].hook: "events" is an event hook`,
 			`script.bad.yaml:55:45: spec.analysis.webhooks[2].timeout: "10 seconds" is not a duration`,
+		}},
+		{file: "templates.bad.yaml", want: []string{
+			`templates.bad.yaml:10:28: spec.metricTemplates[0].inline.spec.provider.type: provider "datadog" is not simulated`,
+			`templates.bad.yaml:14:26: spec.metricTemplates[1].inline.spec.provider.address: "" is not a valid URL`,
+			"templates.bad.yaml:17:72: spec.metricTemplates[2].inline.spec.querry: unknown field",
+			"templates.bad.yaml:26:18: spec.provider.type: required (Flagger's CRD requires it)",
+			"templates.bad.yaml:39:37: spec.analysis.metrics[0].templateRef: MetricTemplate default/missing is not loaded",
+			"templates.bad.yaml:40:36: spec.analysis.metrics[1].templateRef: MetricTemplate elsewhere/notype is not loaded",
+		}},
+		{file: "series.bad.yaml", want: []string{
+			`series.bad.yaml:13:15: spec.series[0].values: series "orders_total{app=\"web\"}" values "0+10x5 oops": 1:32: parse error: unexpected identifier "oops"`,
+			`series.bad.yaml:15:21: spec.series[1].labels.pod: unknown placeholder "{{ pod }}"`,
+			`series.bad.yaml:15:39: spec.series[1].labels.__x: "__x" is not a label name`,
+			`series.bad.yaml:16:14: spec.series[1].count: "failures": want requests, errors or successes`,
+			"series.bad.yaml:17:13: spec.series[2].name: istio_requests_total is written by the simulated mesh already",
+			"series.bad.yaml:20:14: spec.series[3].start: -10m is before the Canary was created",
+			"series.bad.yaml:21:7: spec.series[4]: name, labels, count and factor belong to derived series",
+			"series.bad.yaml:21:7: spec.series[4].series: required with values",
 		}},
 		{file: "syntax.bad.yaml", want: []string{"syntax.bad.yaml:5: line 5: did not find expected ',' or '}'"}},
 		{file: "nokind.bad.yaml", want: []string{

@@ -25,6 +25,9 @@ type Loaded struct {
 
 	// Canary is the Flagger Canary, parsed with Flagger's own types.
 	Canary *flaggerv1.Canary
+	// Templates are the MetricTemplates (namespace defaulted to the
+	// Canary's), every one of provider prometheus.
+	Templates []*flaggerv1.MetricTemplate
 	// Target is the Deployment running the stable version at start.
 	Target *appsv1.Deployment
 	// NewTemplate is the target's pod template after the revision.
@@ -46,6 +49,9 @@ type Loaded struct {
 	Stable      VersionBehaviour
 	New         VersionBehaviour
 	Faults      []FaultSpec
+	// Derived and Literal are the extra series of spec.series.
+	Derived []DerivedSeries
+	Literal []LiteralSeries
 	// Expect is "promote", "rollback" or "" when the scenario does not say.
 	Expect string
 	// Script is the resolved spec.script (zero when absent).

@@ -125,6 +125,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.Faults = append(out.Faults, r.fault(fmt.Sprintf("spec.faults[%d]", i), f))
 	}
 	out.Script = r.script(sp.Script, out)
+	r.series(sp.Series, out)
 	switch sp.Expect {
 	case "", "promote", "rollback":
 		out.Expect = sp.Expect

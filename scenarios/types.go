@@ -31,6 +31,12 @@ type Spec struct {
 	// Target is the Deployment the Canary targets; generated from the
 	// Canary's targetRef when absent.
 	Target *ObjectSource `json:"target,omitempty"`
+	// MetricTemplates are Flagger MetricTemplates (file or inline), in
+	// addition to the MetricTemplate documents of the scenario file itself.
+	MetricTemplates []ObjectSource `json:"metricTemplates,omitempty"`
+	// Series are extra series the simulator writes for template queries
+	// (see SeriesSpec).
+	Series []SeriesSpec `json:"series,omitempty"`
 	// Provider overrides the Canary's spec.provider; only istio is simulated.
 	Provider string `json:"provider,omitempty"`
 	// Horizon bounds the simulated time after the revision is applied.

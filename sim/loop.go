@@ -65,11 +65,15 @@ func (r *runner) loop(ctx context.Context) error {
 		if err := r.applyScriptRevisions(ctx, now); err != nil {
 			return err
 		}
-		if now == nextScrape {
+		scraped := now == nextScrape
+		if scraped {
 			if err := scrape(ctx, r.metrics, r.workloads, now); err != nil {
 				return err
 			}
 			nextScrape += r.scrapeIv
+		}
+		if err := r.extra.write(ctx, r.metrics, now, scraped); err != nil {
+			return err
 		}
 		if now == nextTick {
 			over, busy := r.tick(ctx, now)
@@ -320,6 +324,7 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	}
 	cond := behaviourAt(v, r.faultsFor(isNew), mid)
 	got := w.draw(r.cells, cond, mean, r.okCells, r.errCells, r.probs)
+	r.extra.observe(ro != roleServing, isNew, got)
 	if !counted {
 		return
 	}

@@ -84,6 +84,7 @@ type runner struct {
 	stalled        map[string]bool    // ProgressDeadlineExceeded forced by the script
 	faultBuf       []activeFault      // scratch of faultsFor
 	workloads      []*workloadMetrics // primary, canary
+	extra          *extraSeries       // spec.series
 	truth          GroundTruth
 	outcome        Outcome
 	endedAt        time.Duration
@@ -112,7 +113,8 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	src := queryAdapter{run}
 	r.interval = engineInterval(l.Canary)
 	r.script = newScript(l, r.interval)
-	if r.eng, err = engine.New(l.Canary, cl, src, engine.Options{Hooks: r.script, Script: r.script}); err != nil {
+	eopts := engine.Options{Hooks: r.script, Script: r.script, Templates: l.Templates}
+	if r.eng, err = engine.New(l.Canary, cl, src, eopts); err != nil {
 		return nil, err
 	}
 	r.initRouting()
@@ -143,6 +145,7 @@ func (r *runner) initWorkloads() {
 	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
 	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
+	r.extra = newExtraSeries(r.l, r.primary.name, r.canary.name)
 }
 
 // initRouting reads how the provider's router treats match and mirror.
