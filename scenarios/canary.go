@@ -64,8 +64,13 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 	if c.Spec.TargetRef.Name == "" {
 		at("spec.targetRef.name", "required")
 	}
-	if p := c.Spec.Provider; p != "" && p != "istio" {
-		at("spec.provider", "provider %q is not simulated yet; istio is", p)
+	if p := c.Spec.Provider; p != "" {
+		if msg := providerWarning(p); msg != "" {
+			warn("spec.provider", "%s", msg)
+		}
+		if msg := providerNeeds(p, c); msg != "" {
+			at("spec.provider", "%s", msg)
+		}
 	}
 	if c.Spec.AutoscalerRef != nil {
 		warn("spec.autoscalerRef", "autoscalers are not simulated; replicas stay fixed")

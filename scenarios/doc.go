@@ -8,7 +8,8 @@
 //
 //	loaded, err := scenarios.Load("testdata/seed/example-healthy.yaml")
 //
-// Limitations: only Deployment targets and the istio provider are accepted;
-// A/B, blue/green, mirroring and MetricTemplates are rejected with a clear
+// Limitations: only Deployment targets are accepted. Every provider of
+// Flagger's builtin query table is (see Providers); other values load with a
+// warning and use the istio queries, as in Flagger. A/B, blue/green, mirroring and MetricTemplates are rejected with a clear
 // error until the engine simulates them.
 package scenarios

@@ -26,6 +26,11 @@ func (r specResolver) errAt(path, format string, args ...any) {
 	r.doc.at(&r.l.errs, path, format, args...)
 }
 
+func (r specResolver) warnAt(path, format string, args ...any) {
+	line, _ := r.doc.position(path)
+	r.l.warns = append(r.l.warns, fmt.Sprintf("%s:%d: %s: %s", r.doc.file, line, joinPath(r.doc.prefix, path), fmt.Sprintf(format, args...)))
+}
+
 // duration parses an optional non-negative duration, returning def when s
 // is empty.
 func (r specResolver) duration(path, s string, def time.Duration) time.Duration {
@@ -86,13 +91,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		r.errAt("metadata.name", "required")
 	}
 	sp := &s.Spec
-	out.Provider = "istio"
-	switch {
-	case sp.Provider != "" && sp.Provider != "istio":
-		r.errAt("spec.provider", "provider %q is not simulated yet; istio is", sp.Provider)
-	case out.Canary != nil && out.Canary.Spec.Provider != "" && sp.Provider == "":
-		out.Provider = out.Canary.Spec.Provider
-	}
+	r.provider(sp.Provider, out)
 	out.Horizon = r.positive("spec.horizon", sp.Horizon, DefaultHorizon)
 	if out.Horizon > MaxHorizon {
 		r.errAt("spec.horizon", "must be at most %s", MaxHorizon)
@@ -117,6 +116,30 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.Expect = sp.Expect
 	default:
 		r.errAt("spec.expect", "%q: want promote or rollback", sp.Expect)
+	}
+}
+
+// provider sets the effective provider: the scenario's spec.provider,
+// else the Canary's, else istio. A scenario override is also written into
+// the Canary's spec.provider, so the engine (builtin queries, router) and
+// the generator (series schema) both follow it.
+func (r specResolver) provider(p string, out *Loaded) {
+	out.Provider = DefaultProvider
+	switch {
+	case p != "":
+		out.Provider = p
+		if msg := providerWarning(p); msg != "" {
+			r.warnAt("spec.provider", "%s", msg)
+		}
+		if out.Canary == nil {
+			return
+		}
+		out.Canary.Spec.Provider = p
+		if msg := providerNeeds(p, out.Canary); msg != "" {
+			r.errAt("spec.provider", "%s", msg)
+		}
+	case out.Canary != nil && out.Canary.Spec.Provider != "":
+		out.Provider = out.Canary.Spec.Provider
 	}
 }
 

@@ -31,7 +31,7 @@ type Spec struct {
 	// Target is the Deployment the Canary targets; generated from the
 	// Canary's targetRef when absent.
 	Target *ObjectSource `json:"target,omitempty"`
-	// Provider overrides the Canary's spec.provider; only istio is simulated.
+	// Provider overrides the Canary's spec.provider (see Loaded.Provider).
 	Provider string `json:"provider,omitempty"`
 	// Horizon bounds the simulated time after the revision is applied.
 	Horizon string `json:"horizon,omitempty"`
