@@ -16,8 +16,9 @@
 // deterministic, so same state plus same answers still gives the same
 // actions.
 //
-// Limitations: progressive canaries (stepWeight, stepWeights) on the istio
-// provider only; A/B, blue/green and mirroring are rejected by New with
+// Limitations: progressive canaries (stepWeight, stepWeights) only; the
+// builtin queries of every provider are rendered (providers.go) with the
+// global mesh provider taken as istio; A/B, blue/green and mirroring are rejected by New with
 // ErrUnsupported; MetricTemplates are not rendered yet; alerts and event
 // hooks are not recorded.
 package engine
