@@ -16,9 +16,10 @@
 // deterministic, so same state plus same answers still gives the same
 // actions.
 //
-// Limitations: progressive canaries (stepWeight, stepWeights) on the istio
-// provider only; A/B, blue/green and mirroring are rejected by New with
-// ErrUnsupported; MetricTemplates of providers other than Prometheus are
-// rejected the same way; alerts and event
-// hooks are not recorded.
+// Limitations: Deployment targets only; the builtin queries of every
+// provider are rendered (providers.go) with the global mesh provider taken
+// as istio; routers are modelled by what they do with weights, match and
+// mirror (routing.go); MetricTemplates of providers other than Prometheus
+// are rejected by New with ErrUnsupported. Alerts and event-webhook
+// deliveries are recorded on the Tick, never sent.
 package engine

@@ -20,14 +20,6 @@ const (
 // defaultMetricWindow is the window of builtin metrics without interval.
 const defaultMetricWindow = "1m"
 
-// istioQueries are the builtin queries of the istio provider, written from
-// the shapes in flagger-semantics §8.6: the canary workload only, success
-// rate in percent, P99 duration in milliseconds.
-var istioQueries = map[string]string{
-	MetricSuccessRate: `sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) * 100`,
-	MetricDuration:    `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) by (le))`,
-}
-
 // metricKind says how a check's value is read and compared.
 type metricKind int
 
@@ -47,6 +39,10 @@ type metricCheck struct {
 	// failure, when set, is the error event of a template check that
 	// fails before its query runs, on every tick (see templateCheck).
 	failure string
+	// provider names the metrics provider in no-data warnings of builtins
+	// (empty means istio); secondsToMs marks a duration read in seconds.
+	provider    string
+	secondsToMs bool
 }
 
 // renderQuery expands Flagger's template functions in a query.
@@ -87,6 +83,7 @@ func templateModel(c *flaggerv1.Canary, window string) flaggerv1.MetricTemplateM
 // builtin name or inline query with a templateRef is evaluated twice.
 func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis, templates []*flaggerv1.MetricTemplate) ([]metricCheck, error) {
 	var first, second []metricCheck
+	obs := builtinsFor(c)
 	for _, m := range a.Metrics {
 		window := m.Interval
 		if window == "" {
@@ -95,15 +92,23 @@ func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis, templates 
 		model := templateModel(c, window)
 		model.Variables = m.TemplateVariables
 		for _, kind := range []metricKind{kindSuccessRate, kindDuration, kindCustom} {
-			q, ok := queryFor(kind, m)
+			q, ok := queryFor(kind, m, obs)
 			if !ok {
 				continue
 			}
-			rendered, err := renderQuery(q, model)
+			mdl := model
+			if kind != kindCustom {
+				mdl = obs.model(c, model)
+			}
+			rendered, err := renderQuery(q, mdl)
 			if err != nil {
 				return nil, fmt.Errorf("metric %q: %w", m.Name, err)
 			}
-			first = append(first, metricCheck{spec: m, kind: kind, query: rendered})
+			if kind == kindCustom {
+				first = append(first, metricCheck{spec: m, kind: kind, query: rendered})
+			} else {
+				first = append(first, obs.check(m, kind, rendered))
+			}
 		}
 		switch {
 		case m.TemplateRef != nil:
@@ -119,13 +124,13 @@ func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis, templates 
 	return append(first, second...), nil
 }
 
-// queryFor is the query template a metric runs as kind, if it runs as it.
-func queryFor(kind metricKind, m flaggerv1.CanaryMetric) (string, bool) {
+// queryFor is the query template a metric runs as kind, if it runs as it;
+// builtins come from the Canary's observer.
+func queryFor(kind metricKind, m flaggerv1.CanaryMetric, obs builtins) (string, bool) {
 	switch {
-	case kind == kindSuccessRate && m.Name == MetricSuccessRate:
-		return istioQueries[MetricSuccessRate], true
-	case kind == kindDuration && m.Name == MetricDuration:
-		return istioQueries[MetricDuration], true
+	case kind == kindSuccessRate && m.Name == MetricSuccessRate,
+		kind == kindDuration && m.Name == MetricDuration:
+		return obs.query(kind)
 	case kind == kindCustom && m.Query != "":
 		return m.Query, true
 	}
@@ -157,7 +162,7 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 		return ck, &Event{EventWarning, m.errorMessage(err)}
 	}
 	if m.kind == kindDuration {
-		v = float64(int64(v)) // Flagger reads whole milliseconds.
+		v = durationMs(v, m.secondsToMs) // Flagger reads whole milliseconds.
 	}
 	ck.Value, ck.HasValue = v, true
 	msg := m.breach(v, target)
@@ -177,7 +182,11 @@ func (m metricCheck) noDataMessage(target string) string {
 	if m.kind == kindCustom {
 		return "Halt advancement no values found for metric: " + m.spec.Name
 	}
-	return fmt.Sprintf("Halt advancement no values found for istio metric %s probably %s is not receiving traffic", m.spec.Name, target)
+	provider := m.provider
+	if provider == "" {
+		provider = defaultMeshProvider
+	}
+	return fmt.Sprintf("Halt advancement no values found for %s metric %s probably %s is not receiving traffic", provider, m.spec.Name, target)
 }
 
 // errorMessage is Flagger's event for a failed query (recorded at error

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
-
-	"github.com/canarysim/canarysim/engine"
 )
 
 // Builtin metric names Flagger evaluates without a template.
@@ -67,8 +65,13 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 	if c.Spec.TargetRef.Name == "" {
 		at("spec.targetRef.name", "required")
 	}
-	if p := c.Spec.Provider; p != "" && p != "istio" && p != engine.ProviderKubernetes {
-		at("spec.provider", "provider %q is not simulated yet; istio and kubernetes are", p)
+	if p := c.Spec.Provider; p != "" {
+		if msg := providerWarning(p); msg != "" {
+			warn("spec.provider", "%s", msg)
+		}
+		if msg := providerNeeds(p, c); msg != "" {
+			at("spec.provider", "%s", msg)
+		}
 	}
 	if c.Spec.AutoscalerRef != nil {
 		warn("spec.autoscalerRef", "autoscalers are not simulated; replicas stay fixed")

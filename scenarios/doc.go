@@ -9,8 +9,8 @@
 //
 //	loaded, err := scenarios.Load("testdata/seed/example-healthy.yaml")
 //
-// Limitations: only Deployment targets and the istio provider are accepted;
-// A/B, blue/green, mirroring and MetricTemplates of providers other than
-// Prometheus are rejected with a clear error until the engine simulates
-// them.
+// Limitations: only Deployment targets are accepted. Every provider of
+// Flagger's builtin query table is (see Providers); other values load with a
+// warning and use the istio queries, as in Flagger. MetricTemplates of
+// providers other than Prometheus are rejected with a clear error.
 package scenarios

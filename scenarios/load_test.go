@@ -161,7 +161,7 @@ func TestLoadBad(t *testing.T) {
 			"types.bad.yaml:9:10: spec.traffic.rps: cannot use a string here, want float64",
 		}},
 		{file: "canary.bad.yaml", want: []string{
-			`canary.bad.yaml:16:13: spec.provider: provider "linkerd" is not simulated yet`,
+			"canary.bad.yaml:16:13: spec.provider: the skipper router needs spec.ingressRef",
 			`canary.bad.yaml:17:42: spec.targetRef.kind: "DaemonSet" is not simulated`,
 			`canary.bad.yaml:20:15: spec.analysis.interval: "1 minute" is not a duration`,
 			"canary.bad.yaml:22:17: spec.analysis.iterations: must not be negative, got -1",

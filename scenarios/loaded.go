@@ -32,7 +32,12 @@ type Loaded struct {
 	Target *appsv1.Deployment
 	// NewTemplate is the target's pod template after the revision.
 	NewTemplate corev1.PodTemplateSpec
-	// Provider is the mesh provider simulated (istio).
+	// Provider is the effective spec.provider: the scenario's override,
+	// else the Canary's, else istio. It selects the builtin queries (the
+	// engine reads it from Canary.Spec.Provider, which holds the override)
+	// and the schema of the generated series; a value with no builtin
+	// queries of its own (smi:*, unknown) means istio queries and series,
+	// as in Flagger, and a load warning.
 	Provider string
 
 	Horizon        time.Duration

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
-
-	"github.com/canarysim/canarysim/engine"
 )
 
 // Defaults for optional scenario fields.
@@ -28,6 +26,11 @@ type specResolver struct {
 
 func (r specResolver) errAt(path, format string, args ...any) {
 	r.doc.at(&r.l.errs, path, format, args...)
+}
+
+func (r specResolver) warnAt(path, format string, args ...any) {
+	line, _ := r.doc.position(path)
+	r.l.warns = append(r.l.warns, fmt.Sprintf("%s:%d: %s: %s", r.doc.file, line, joinPath(r.doc.prefix, path), fmt.Sprintf(format, args...)))
 }
 
 // duration parses an optional non-negative duration, returning def when s
@@ -90,18 +93,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		r.errAt("metadata.name", "required")
 	}
 	sp := &s.Spec
-	out.Provider = "istio"
-	switch {
-	case sp.Provider != "" && sp.Provider != "istio" && sp.Provider != engine.ProviderKubernetes:
-		r.errAt("spec.provider", "provider %q is not simulated yet; istio and kubernetes are", sp.Provider)
-	case sp.Provider != "":
-		out.Provider = sp.Provider
-		if out.Canary != nil {
-			out.Canary.Spec.Provider = sp.Provider // the engine reads the Canary's provider
-		}
-	case out.Canary != nil && out.Canary.Spec.Provider != "":
-		out.Provider = out.Canary.Spec.Provider
-	}
+	r.provider(sp.Provider, out)
 	out.Horizon = r.positive("spec.horizon", sp.Horizon, DefaultHorizon)
 	if out.Horizon > MaxHorizon {
 		r.errAt("spec.horizon", "must be at most %s", MaxHorizon)
@@ -148,6 +140,30 @@ func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary) float64 {
 		return r.percent(p, *pct)
 	}
 	return 1
+}
+
+// provider sets the effective provider: the scenario's spec.provider,
+// else the Canary's, else istio. A scenario override is also written into
+// the Canary's spec.provider, so the engine (builtin queries, router) and
+// the generator (series schema) both follow it.
+func (r specResolver) provider(p string, out *Loaded) {
+	out.Provider = DefaultProvider
+	switch {
+	case p != "":
+		out.Provider = p
+		if msg := providerWarning(p); msg != "" {
+			r.warnAt("spec.provider", "%s", msg)
+		}
+		if out.Canary == nil {
+			return
+		}
+		out.Canary.Spec.Provider = p
+		if msg := providerNeeds(p, out.Canary); msg != "" {
+			r.errAt("spec.provider", "%s", msg)
+		}
+	case out.Canary != nil && out.Canary.Spec.Provider != "":
+		out.Provider = out.Canary.Spec.Provider
+	}
 }
 
 func (r specResolver) traffic(t Traffic) TrafficProfile {

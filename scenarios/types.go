@@ -37,7 +37,7 @@ type Spec struct {
 	// Series are extra series the simulator writes for template queries
 	// (see SeriesSpec).
 	Series []SeriesSpec `json:"series,omitempty"`
-	// Provider overrides the Canary's spec.provider; only istio is simulated.
+	// Provider overrides the Canary's spec.provider (see Loaded.Provider).
 	Provider string `json:"provider,omitempty"`
 	// Horizon bounds the simulated time after the revision is applied.
 	Horizon string `json:"horizon,omitempty"`

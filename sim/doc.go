@@ -11,8 +11,9 @@
 // Result whatever GOMAXPROCS or the metrics store's history. A Store passed
 // in Options must be confined to the calling goroutine.
 //
-// Limitations: one rollout per call (sweeps come later); the istio provider
-// only; requests routed to a workload without available pods are counted
-// as unserved failures but written to no metric (Istio's destination
-// reporter never sees them).
+// Limitations: one rollout per call (sweeps come later); one pod series per
+// workload; a Knative target is modelled as two revisions, <target>-00001
+// (primary) and <target>-00002 (canary, the latest created one); requests
+// routed to a workload without available pods are counted as unserved
+// failures but written to no metric (the destination proxy never sees them).
 package sim

@@ -46,3 +46,41 @@ func mixtureCDF(base logNormal, shifts []shift, x float64) float64 {
 	}
 	return total + rest*base.cdf(x)
 }
+
+// partial is E[X; a < X <= b] for the log-normal X (a may be <= 0, b +Inf).
+func (l logNormal) partial(a, b float64) float64 {
+	phi := func(x float64) float64 {
+		if x <= 0 {
+			return 0
+		}
+		if math.IsInf(x, 1) {
+			return 1
+		}
+		return 0.5 * math.Erfc(-(math.Log(x)-l.mu-l.sigma*l.sigma)/(l.sigma*math.Sqrt2))
+	}
+	return math.Exp(l.mu+l.sigma*l.sigma/2) * (phi(b) - phi(a))
+}
+
+// mixtureMean is E[latency | a < latency <= b] (ms) under the same mixture
+// as mixtureCDF; the cell's midpoint (or a, for the open top cell) when its
+// probability vanishes numerically.
+func mixtureMean(base logNormal, shifts []shift, a, b float64) float64 {
+	rest := 1.0
+	var mass, prob float64
+	for _, s := range shifts {
+		f := min(s.fraction, rest)
+		rest -= f
+		p := base.cdf(b-s.addMs) - base.cdf(a-s.addMs)
+		mass += f * (base.partial(a-s.addMs, b-s.addMs) + s.addMs*p)
+		prob += f * p
+	}
+	mass += rest * base.partial(a, b)
+	prob += rest * (base.cdf(b) - base.cdf(a))
+	switch {
+	case prob > 1e-12:
+		return mass / prob
+	case math.IsInf(b, 1):
+		return a
+	}
+	return (a + b) / 2
+}

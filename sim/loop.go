@@ -273,19 +273,19 @@ func (r *runner) accrue(a, b time.Duration) {
 	}
 }
 
-// role is what a workload does with a share of the traffic.
-type role int
+// trafficRole is what a workload does with a share of the traffic.
+type trafficRole int
 
 const (
-	roleServing  role = iota // the primary serving users
-	roleCanary               // the canary serving users
-	roleMirror               // the canary receiving mirrored copies
-	roleLoadTest             // the canary receiving a load tester's requests
+	roleServing  trafficRole = iota // the primary serving users
+	roleCanary                      // the canary serving users
+	roleMirror                      // the canary receiving mirrored copies
+	roleLoadTest                    // the canary receiving a load tester's requests
 )
 
 // synthetic is the tally of requests no user sent or received (mirrored
 // copies, load tests), nil for live traffic.
-func (r *runner) synthetic(ro role) *Tally {
+func (r *runner) synthetic(ro trafficRole) *Tally {
 	switch ro {
 	case roleMirror:
 		return &r.truth.Mirrored
@@ -295,7 +295,7 @@ func (r *runner) synthetic(ro role) *Tally {
 	return nil
 }
 
-func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted bool, ro role) {
+func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, counted bool, ro trafficRole) {
 	if mean <= 0 {
 		return
 	}

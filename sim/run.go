@@ -133,17 +133,19 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	return r, nil
 }
 
+// initWorkloads prepares the primary and canary workloads' metrics in the
+// schema of the scenario's provider (Loaded.Provider).
 func (r *runner) initWorkloads() {
 	c := r.l.Canary
 	_, primarySvc, canarySvc := c.GetServiceNames()
-	mk := func(name, svc string) *workloadMetrics {
-		return &workloadMetrics{
-			name: name, namespace: c.Namespace, service: svc + "." + c.Namespace + ".svc.cluster.local",
-			smp: newSampler(r.seed, r.l.Name, name), buckets: make([]float64, len(istioBucketsMs)+1),
-		}
+	sch := schemaFor(r.l.Provider)
+	bm := newBucketMap(r.cells, sch.boundsMs)
+	n := canaryNames(c)
+	mk := func(w role) *workloadMetrics {
+		return newWorkloadMetrics(w.deployment, c.Namespace, newSampler(r.seed, r.l.Name, w.deployment), &sch, bm, sch.identity(n, w))
 	}
-	r.primary = mk(c.Spec.TargetRef.Name+"-primary", primarySvc)
-	r.canary = mk(c.Spec.TargetRef.Name, canarySvc)
+	r.primary = mk(role{deployment: c.Spec.TargetRef.Name + "-primary", service: primarySvc, primary: true})
+	r.canary = mk(role{deployment: c.Spec.TargetRef.Name, service: canarySvc})
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
 	r.extra = newExtraSeries(r.l, r.primary.name, r.canary.name)
 }

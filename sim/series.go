@@ -127,24 +127,24 @@ func (x *extraSeries) accumulate(run *promadapter.Run, d *derivedState) {
 	}
 }
 
-// part is a count with the status code it stands for.
-type part struct {
+// statusCount is a count with the status code it stands for.
+type statusCount struct {
 	status string
 	n      float64
 }
 
 // parts splits a workload's counts as the spec counts them: one part, or
 // one per status code with {{ status }}.
-func (d *derivedState) parts(c counts) []part {
+func (d *derivedState) parts(c counts) []statusCount {
 	switch {
 	case d.spec.Count == scenarios.CountErrors:
-		return []part{{"500", c.errors}}
+		return []statusCount{{"500", c.errors}}
 	case d.spec.Count == scenarios.CountSuccesses:
-		return []part{{"200", c.ok}}
+		return []statusCount{{"200", c.ok}}
 	case d.spec.ByStatus:
-		return []part{{"200", c.ok}, {"500", c.errors}}
+		return []statusCount{{"200", c.ok}, {"500", c.errors}}
 	}
-	return []part{{"", c.ok + c.errors}}
+	return []statusCount{{"", c.ok + c.errors}}
 }
 
 // add renders the labels with vars and adds v to that series.

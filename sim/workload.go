@@ -38,6 +38,7 @@ func (t *Tally) add(o Tally) {
 // sampler draws one workload's traffic from its own random streams.
 type sampler struct {
 	count, errs, lat rand.Source
+	buckets          rand.Source // splits cells into a provider's buckets
 }
 
 func newSampler(seed uint64, scenario, workload string) sampler {
@@ -45,6 +46,9 @@ func newSampler(seed uint64, scenario, workload string) sampler {
 		count: stream(seed, scenario, workload+"/requests"),
 		errs:  stream(seed, scenario, workload+"/errors"),
 		lat:   stream(seed, scenario, workload+"/latency"),
+		// buckets is a stream of its own: splitting never shifts the
+		// draws of the other streams, whatever the provider.
+		buckets: stream(seed, scenario, workload+"/buckets"),
 	}
 }
 
