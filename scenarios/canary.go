@@ -79,6 +79,7 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 	if c.Spec.RevertOnDeletion {
 		warn("spec.revertOnDeletion", "scenarios never delete the Canary; the field has no effect")
 	}
+	unmodelledService(warn, c)
 	if c.Spec.ProgressDeadlineSeconds != nil && *c.Spec.ProgressDeadlineSeconds < 0 {
 		at("spec.progressDeadlineSeconds", "must not be negative")
 	}
@@ -187,7 +188,30 @@ func (l *loader) validateWebhook(at, warn reporter, path string, h flaggerv1.Can
 			at(path+".timeout", "%q is not a duration like 10s: Flagger fails every call of this hook", h.Timeout)
 		}
 	}
-	if h.Type == flaggerv1.EventHook {
-		warn(path, "event webhook %q is never called; events are not forwarded yet", h.Name)
+}
+
+// unmodelledService warns about Canary fields that could change what users
+// or the analysis see but that the simulator does not model. Fields that
+// only shape generated objects (hosts, gateways, headers, CORS, metadata)
+// do not change a rehearsal and pass silently.
+func unmodelledService(warn reporter, c *flaggerv1.Canary) {
+	svc := c.Spec.Service
+	if c.Spec.MetricsServer != "" {
+		warn("spec.metricsServer", "never contacted: builtin and inline queries run against the simulated Prometheus")
+	}
+	if svc.Retries != nil {
+		warn("spec.service.retries", "mesh retries are not simulated: every failed request counts once, for users and in the metrics")
+	}
+	if svc.Timeout != "" {
+		warn("spec.service.timeout", "request timeouts are not simulated: slow requests complete with their own latency")
+	}
+	if svc.TrafficPolicy != nil {
+		warn("spec.service.trafficPolicy", "traffic policies (connection pools, outlier detection) are not simulated")
+	}
+	if len(svc.Mirror) > 0 {
+		warn("spec.service.mirror", "Gateway API mirror filters are not simulated; use spec.analysis.mirror")
+	}
+	if len(svc.Match) > 0 {
+		warn("spec.service.match", "the service's route match is not simulated: all traffic is taken to reach the service")
 	}
 }

@@ -328,3 +328,29 @@ func TestPolicies(t *testing.T) {
 		t.Error("unknown preset accepted")
 	}
 }
+
+// TestLoadWarnsUnmodelledFields: every Canary field the simulator does not
+// model is named in a positioned warning.
+func TestLoadWarnsUnmodelledFields(t *testing.T) {
+	l, err := scenarios.Load(filepath.Join("testdata", "unmodelled.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(l.Warnings, "\n")
+	for _, want := range []string{
+		"unmodelled.good.yaml:16: spec.metricsServer: never contacted",
+		"unmodelled.good.yaml:18: spec.autoscalerRef: autoscalers are not simulated",
+		"unmodelled.good.yaml:19: spec.revertOnDeletion: scenarios never delete the Canary",
+		"unmodelled.good.yaml:22: spec.service.timeout: request timeouts are not simulated",
+		"unmodelled.good.yaml:23: spec.service.retries: mesh retries are not simulated",
+		"unmodelled.good.yaml:28: spec.analysis.sessionAffinity: session affinity is not simulated",
+		`unmodelled.good.yaml:30: spec.analysis.alerts[0].severity: alert "on-call" has no severity`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing warning %q in:\n%s", want, got)
+		}
+	}
+	if len(l.Warnings) != 7 {
+		t.Errorf("%d warnings, want 7:\n%s", len(l.Warnings), got)
+	}
+}
