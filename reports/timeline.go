@@ -80,7 +80,11 @@ func tickLines(t sim.TickRecord) []string {
 		}
 	}
 	for _, h := range hooks {
-		out = append(out, fmt.Sprintf("event webhook %s received %d events", h, forwarded[h]))
+		noun := "events"
+		if forwarded[h] == 1 {
+			noun = "event"
+		}
+		out = append(out, fmt.Sprintf("event webhook %s received %d %s", h, forwarded[h], noun))
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
 )
 
 // Defaults for optional scenario fields.
@@ -108,7 +110,7 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.NewTemplate = newTemplate(out.Target, sp.Revision.Image)
 	}
 	out.Traffic = r.traffic(sp.Traffic)
-	out.MatchFraction = r.matchFraction(sp.Traffic.MatchPercent, out.Canary)
+	out.MatchFraction = r.matchFraction(sp.Traffic.MatchPercent, out.Canary, out.Provider)
 	r.rate("spec.traffic.loadTestRPS", sp.Traffic.LoadTestRPS)
 	out.LoadTestRPS = sp.Traffic.LoadTestRPS
 	out.Stable = r.behaviour("spec.versions.stable", sp.Versions.Stable)
@@ -126,16 +128,25 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 	}
 }
 
-// matchFraction resolves traffic.matchPercent, which an A/B Canary (one
-// with analysis.match) needs and any other Canary must not set.
-func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary) float64 {
+// matchFraction resolves traffic.matchPercent: an A/B Canary (one with
+// analysis.match on a router that routes by it) needs it; with a router
+// that ignores match it has no effect; without match it is a mistake.
+func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary, provider string) float64 {
 	const p = "spec.traffic.matchPercent"
-	hasMatch := c != nil && c.GetAnalysis() != nil && len(c.GetAnalysis().Match) > 0
+	a := (*flaggerv1.CanaryAnalysis)(nil)
+	if c != nil {
+		a = c.GetAnalysis()
+	}
+	hasMatch := a != nil && len(a.Match) > 0
+	caps := engine.RouterFor(provider, a)
+	routed := hasMatch && caps.Match && !caps.Nop
 	switch {
-	case pct == nil && hasMatch:
+	case pct == nil && routed:
 		r.errAt("spec.traffic", "matchPercent is required: the Canary routes by spec.analysis.match, so say what share of requests matches it")
 	case pct != nil && !hasMatch:
 		r.errAt(p, "the Canary has no spec.analysis.match; remove matchPercent")
+	case pct != nil && !routed:
+		r.warnAt(p, "has no effect: the %s router ignores spec.analysis.match", provider)
 	case pct != nil:
 		return r.percent(p, *pct)
 	}
