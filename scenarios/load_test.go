@@ -319,7 +319,19 @@ func TestPolicies(t *testing.T) {
 	if err != nil || fromFile.Analysis == nil || fromFile.Analysis.Threshold != 3 {
 		t.Errorf("policy from a Canary file: %+v %v", fromFile, err)
 	}
-	for _, bad := range []string{"analysis.foo=1", "stepWeight=5", "analysis.threshold=-1", "analysis.interval=1 minute"} {
+	it, err := scenarios.ParseSet("analysis.iterations=4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := scenarios.ParseSet("analysis.mirrorWeight=25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg := scenarios.Grid([]scenarios.Policy{{Name: "bg"}}, [][]scenarios.Override{it, mw})[0].Apply(l).Canary.Spec.Analysis
+	if bg.Iterations != 4 || bg.MirrorWeight != 25 {
+		t.Errorf("iterations/mirrorWeight overrides: %+v", bg)
+	}
+	for _, bad := range []string{"analysis.foo=1", "stepWeight=5", "analysis.threshold=-1", "analysis.interval=1 minute", "analysis.mirrorWeight=150"} {
 		if _, err := scenarios.ParseSet(bad); err == nil {
 			t.Errorf("ParseSet(%q) accepted", bad)
 		}

@@ -24,7 +24,8 @@ type Policy struct {
 }
 
 // Override sets one analysis field ("interval", "threshold", "maxWeight",
-// "stepWeight", "stepWeightPromotion") to a value.
+// "stepWeight", "stepWeightPromotion", "iterations", "mirrorWeight") to a
+// value.
 type Override struct {
 	Field string
 	Value string
@@ -59,7 +60,7 @@ func (p Preset) Policy() Policy {
 }
 
 // overridable are the analysis fields --set may change.
-var overridable = []string{"interval", "threshold", "maxWeight", "stepWeight", "stepWeightPromotion"}
+var overridable = []string{"interval", "threshold", "maxWeight", "stepWeight", "stepWeightPromotion", "iterations", "mirrorWeight"}
 
 // ParsePolicy resolves a --policy value: a preset name, or the path of a
 // Canary file (or a multi-document file holding one Canary) whose
@@ -148,6 +149,9 @@ func (o Override) check() error {
 	if err != nil || n < 0 {
 		return fmt.Errorf("%s must be a non-negative integer, got %q", o.Field, o.Value)
 	}
+	if o.Field == "mirrorWeight" && n > 100 {
+		return fmt.Errorf("mirrorWeight must be a percentage, got %d", n)
+	}
 	return nil
 }
 
@@ -206,5 +210,9 @@ func (o Override) apply(a *flaggerv1.CanaryAnalysis) {
 		a.StepWeights = nil
 	case "stepWeightPromotion":
 		a.StepWeightPromotion = n
+	case "iterations":
+		a.Iterations = n
+	case "mirrorWeight":
+		a.MirrorWeight = n
 	}
 }
