@@ -55,14 +55,7 @@ func newBucketMap(lc latencyCells, boundsMs []float64) *bucketMap {
 // add adds cell counts into out (non-cumulative, one per bucket).
 func (bm *bucketMap) add(src rand.Source, lc latencyCells, c condition, cells []int64, out []float64) {
 	for i, cnt := range cells {
-		if cnt == 0 {
-			continue
-		}
-		if b := bm.direct[i]; b >= 0 {
-			out[b] += float64(cnt)
-			continue
-		}
-		bm.split(src, lc, c, i, cnt, out)
+		bm.addCell(src, lc, c, i, cnt, out)
 	}
 }
 
@@ -70,16 +63,21 @@ func (bm *bucketMap) add(src rand.Source, lc latencyCells, c condition, cells []
 // both), with one split draw per cell.
 func (bm *bucketMap) addBoth(src rand.Source, lc latencyCells, c condition, a, b []int64, out []float64) {
 	for i := range a {
-		cnt := a[i] + b[i]
-		if cnt == 0 {
-			continue
-		}
-		if k := bm.direct[i]; k >= 0 {
-			out[k] += float64(cnt)
-			continue
-		}
-		bm.split(src, lc, c, i, cnt, out)
+		bm.addCell(src, lc, c, i, a[i]+b[i], out)
 	}
+}
+
+// addCell adds cnt requests of cell i: straight into its bucket, or split
+// over the buckets the cell spans.
+func (bm *bucketMap) addCell(src rand.Source, lc latencyCells, c condition, i int, cnt int64, out []float64) {
+	if cnt == 0 {
+		return
+	}
+	if b := bm.direct[i]; b >= 0 {
+		out[b] += float64(cnt)
+		return
+	}
+	bm.split(src, lc, c, i, cnt, out)
 }
 
 // split spreads cnt requests of cell i over its parts.
