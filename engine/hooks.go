@@ -16,6 +16,9 @@ type HookCall struct {
 	Phase flaggerv1.CanaryPhase
 	Took  time.Duration
 	Err   string
+	// Before is how many of the tick's events were recorded before the
+	// call, to put calls and events in one order.
+	Before int
 }
 
 // passedLabel is how Flagger's "check passed" events name each gate type.
@@ -35,7 +38,7 @@ func (e *Engine) call(ctx context.Context, h flaggerv1.CanaryWebhook, phase flag
 	if typ == "" {
 		typ = flaggerv1.RolloutHook
 	}
-	rec := HookCall{Name: h.Name, Type: typ, Phase: phase, Took: took}
+	rec := HookCall{Name: h.Name, Type: typ, Phase: phase, Took: took, Before: len(e.tick.Events)}
 	if err != nil {
 		rec.Err = err.Error()
 	}

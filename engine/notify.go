@@ -23,6 +23,8 @@ type Notification struct {
 	To       []string
 	Severity string
 	Message  string
+	// Before is how many of the tick's events were recorded before it.
+	Before int
 }
 
 // alert is Flagger's alert (§7.9): with no analysis.alerts the global
@@ -43,7 +45,7 @@ func (e *Engine) alert(severity flaggerv1.AlertSeverity, message string) {
 		return
 	}
 	e.tick.Notifications = append(e.tick.Notifications, Notification{
-		Channel: ChannelAlert, To: to, Severity: string(severity), Message: message,
+		Channel: ChannelAlert, To: to, Severity: string(severity), Message: message, Before: len(e.tick.Events),
 	})
 }
 
@@ -72,6 +74,6 @@ func (e *Engine) forwardEvent(ev Event) {
 		return
 	}
 	e.tick.Notifications = append(e.tick.Notifications, Notification{
-		Channel: ChannelEventWebhook, To: to, Severity: string(ev.Type), Message: ev.Message,
+		Channel: ChannelEventWebhook, To: to, Severity: string(ev.Type), Message: ev.Message, Before: len(e.tick.Events),
 	})
 }

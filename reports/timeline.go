@@ -55,21 +55,39 @@ func tickLines(t sim.TickRecord) []string {
 		}
 		out = append(out, strings.Join(parts, "  "))
 	}
-	for _, h := range t.Hooks {
-		out = append(out, hookText(h))
+	// Hook calls, events and alerts in the order the tick recorded them;
+	// event-webhook deliveries are summed up at the end.
+	hooks, alerts := t.Hooks, t.Notifications
+	flush := func(before int) {
+		for len(alerts) > 0 && alerts[0].Before <= before {
+			if n := alerts[0]; n.Channel == engine.ChannelAlert {
+				out = append(out, fmt.Sprintf("alert %s to %s: %s", n.Severity, strings.Join(n.To, ", "), n.Message))
+			}
+			alerts = alerts[1:]
+		}
+		for len(hooks) > 0 && hooks[0].Before <= before {
+			out = append(out, hookText(hooks[0]))
+			hooks = hooks[1:]
+		}
 	}
-	for _, e := range t.Events {
+	for i, e := range t.Events {
+		flush(i)
 		mark := ""
 		if e.Type == engine.EventWarning {
 			mark = "! "
 		}
 		out = append(out, mark+e.Message)
 	}
+	flush(len(t.Events))
+	return append(out, eventWebhookLines(t.Notifications)...)
+}
+
+// eventWebhookLines says how many events each event webhook received.
+func eventWebhookLines(ns []engine.Notification) []string {
 	forwarded := map[string]int{}
 	var hooks []string
-	for _, n := range t.Notifications {
-		if n.Channel == engine.ChannelAlert {
-			out = append(out, fmt.Sprintf("alert %s to %s: %s", n.Severity, strings.Join(n.To, ", "), n.Message))
+	for _, n := range ns {
+		if n.Channel != engine.ChannelEventWebhook {
 			continue
 		}
 		for _, h := range n.To {
@@ -79,6 +97,7 @@ func tickLines(t sim.TickRecord) []string {
 			forwarded[h]++
 		}
 	}
+	var out []string
 	for _, h := range hooks {
 		noun := "events"
 		if forwarded[h] == 1 {
