@@ -30,6 +30,9 @@ func (e *Engine) bootstrap(ctx context.Context, target *appsv1.Deployment) bool 
 		e.warn(err)
 		return false
 	}
+	if !e.canary.SkipAnalysis() { // 6
+		e.probeProviders()
+	}
 	if !e.ensurePrimary(ctx, target, label, value) { // 8
 		return false
 	}
@@ -98,7 +101,6 @@ func (e *Engine) ensurePrimary(ctx context.Context, target *appsv1.Deployment, l
 			e.warn(fmt.Errorf("creating deployment %s.%s: %w", p.Name, p.Namespace, err))
 			return false
 		}
-		e.event(EventNormal, "Deployment %s.%s created", p.Name, p.Namespace)
 	case err != nil:
 		e.warn(err)
 		return false
@@ -158,4 +160,18 @@ func (e *Engine) scaleTarget(ctx context.Context, target *appsv1.Deployment, rep
 	}
 	*target = *d
 	return nil
+}
+
+// probeProviders is §3 step 6: while initialising Flagger checks that the
+// metric providers answer. The simulated Prometheus always does; a
+// template that is missing or has an invalid address fails the probe,
+// which only records an event (the first problem, in metric order).
+func (e *Engine) probeProviders() {
+	for _, m := range e.checks {
+		if m.probeErr != "" {
+			e.event(EventWarning, "Error checking metric providers: %s", m.probeErr)
+			return
+		}
+	}
+	e.event(EventNormal, "all the metrics providers are available!")
 }

@@ -24,30 +24,36 @@ func (e *Engine) runChecks(ctx context.Context, r Routes) bool {
 		e.event(EventWarning, "Halt %s advancement external check %s failed %v", e.id(), hook.Name, err)
 		return false
 	}
+	// Flagger queries after the rollout hooks returned; a script answers
+	// for the tick as a whole.
+	queryAt := e.now.Add(e.tick.Busy)
 	for _, m := range e.checks {
-		ck, ev := m.evaluate(ctx, scriptedSource{e.metrics, e.script, m.spec.Name}, e.id(), e.now)
+		ck, ev := m.evaluate(ctx, answerer{e.metrics, e.script, e.now, queryAt}, e.id())
 		e.tick.Checks = append(e.tick.Checks, ck)
 		if ev != nil {
-			e.tick.Events = append(e.tick.Events, *ev)
+			e.event(ev.Type, "%s", ev.Message)
 			return false
 		}
 	}
 	return true
 }
 
-// scriptedSource answers a check from the CheckScript when it pins one,
-// and from the metrics otherwise.
-type scriptedSource struct {
+// answerer gives a check its raw answer: the CheckScript's, when it pins
+// the metric at the tick, else the query's at queryAt.
+type answerer struct {
 	metrics MetricSource
 	script  CheckScript
-	metric  string
+	tickAt  time.Time
+	queryAt time.Time
 }
 
-func (s scriptedSource) Query(ctx context.Context, query string, at time.Time) (float64, error) {
-	if s.script != nil {
-		if v, err, ok := s.script.Answer(s.metric, at); ok {
-			return v, err
+// answer returns the value or error and whether the script gave it.
+func (a answerer) answer(ctx context.Context, metric, query string) (float64, error, bool) {
+	if a.script != nil {
+		if v, err, ok := a.script.Answer(metric, a.tickAt); ok {
+			return v, err, true
 		}
 	}
-	return s.metrics.Query(ctx, query, at)
+	v, err := a.metrics.Query(ctx, query, a.queryAt)
+	return v, err, false
 }

@@ -33,7 +33,7 @@ var passedLabel = map[flaggerv1.HookType]string{
 // call asks the Webhooks port and records the call on the tick; its
 // duration adds to the tick's busy time.
 func (e *Engine) call(ctx context.Context, h flaggerv1.CanaryWebhook, phase flaggerv1.CanaryPhase) error {
-	took, err := e.hooks.Call(ctx, h, phase, e.now.Add(e.tick.Busy))
+	took, err := e.hooks.Call(ctx, h, phase, e.now)
 	typ := h.Type
 	if typ == "" {
 		typ = flaggerv1.RolloutHook

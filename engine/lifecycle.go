@@ -95,7 +95,7 @@ func (e *Engine) rollback(ctx context.Context) {
 	if !e.setRoutes(ctx, Routes{Primary: totalWeight}) {
 		return
 	}
-	e.event(EventWarning, "Canary failed! Scaling down %s", e.targetID())
+	e.event(EventWarning, "Canary failed! Scaling down %s", e.id())
 	target, ok := e.scaleDownTarget(ctx)
 	if !ok {
 		return

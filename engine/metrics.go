@@ -37,12 +37,17 @@ type metricCheck struct {
 	kind  metricKind
 	query string
 	// failure, when set, is the error event of a template check that
-	// fails before its query runs, on every tick (see templateCheck).
-	failure string
+	// fails before its query runs, on every tick (see templateCheck);
+	// probeErr is what Flagger's provider probe says about it while
+	// initialising.
+	failure, probeErr string
 	// provider names the metrics provider in no-data warnings of builtins
 	// (empty means istio); secondsToMs marks a duration read in seconds.
 	provider    string
 	secondsToMs bool
+	// wrapErrors: the builtin's observer reports errors as "running query
+	// failed: <err>".
+	wrapErrors bool
 }
 
 // renderQuery expands Flagger's template functions in a query.
@@ -139,7 +144,7 @@ func queryFor(kind metricKind, m flaggerv1.CanaryMetric, obs builtins) (string, 
 
 // evaluate runs one check at now and returns it with its verdict and the
 // warning Flagger would record when it fails.
-func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target string, now time.Time) (Check, *Event) {
+func (m metricCheck) evaluate(ctx context.Context, src answerer, target string) (Check, *Event) {
 	ck := Check{Metric: m.spec.Name, Query: m.query}
 	if r := m.spec.ThresholdRange; r != nil {
 		ck.Min, ck.Max = r.Min, r.Max
@@ -152,7 +157,7 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 		ck.Verdict = VerdictError
 		return ck, &Event{EventWarning, m.failure}
 	}
-	v, err := src.Query(ctx, m.query, now)
+	v, err, scripted := src.answer(ctx, m.spec.Name, m.query)
 	switch {
 	case errors.Is(err, ErrNoValues):
 		ck.Verdict = VerdictNoData
@@ -162,7 +167,8 @@ func (m metricCheck) evaluate(ctx context.Context, src MetricSource, target stri
 		return ck, &Event{EventWarning, m.errorMessage(err)}
 	}
 	if m.kind == kindDuration {
-		v = durationMs(v, m.secondsToMs) // Flagger reads whole milliseconds.
+		// Flagger reads whole milliseconds; a script gives milliseconds.
+		v = durationMs(v, m.secondsToMs && !scripted)
 	}
 	ck.Value, ck.HasValue = v, true
 	msg := m.breach(v, target)
@@ -186,7 +192,19 @@ func (m metricCheck) noDataMessage(target string) string {
 	if provider == "" {
 		provider = defaultMeshProvider
 	}
-	return fmt.Sprintf("Halt advancement no values found for %s metric %s probably %s is not receiving traffic", provider, m.spec.Name, target)
+	msg := fmt.Sprintf("Halt advancement no values found for %s metric %s probably %s is not receiving traffic", provider, m.spec.Name, target)
+	if m.kind == kindSuccessRate { // only this message carries the error
+		msg += ": " + m.observerError(ErrNoValues)
+	}
+	return msg
+}
+
+// observerError is how the builtin's observer words a query error.
+func (m metricCheck) observerError(err error) string {
+	if m.wrapErrors {
+		return "running query failed: " + err.Error()
+	}
+	return err.Error()
 }
 
 // errorMessage is Flagger's event for a failed query (recorded at error
@@ -198,7 +216,7 @@ func (m metricCheck) errorMessage(err error) string {
 	if m.kind == kindCustom {
 		return fmt.Sprintf("Prometheus query failed for %s: %v", m.spec.Name, err)
 	}
-	return fmt.Sprintf("Prometheus query failed: %v", err)
+	return "Prometheus query failed: " + m.observerError(err)
 }
 
 // breach applies Flagger's pass/fail rule (§8.2) and returns the halt

@@ -75,7 +75,8 @@ type Cluster interface {
 	StatusWriter
 }
 
-// Webhooks answers webhook calls. Call returns how long the call took in
+// Webhooks answers webhook calls made during the tick at time at. Call
+// returns how long the call took in
 // virtual time (timeouts and retries included) and nil when the hook
 // succeeded (HTTP status <= 202 in Flagger), an error otherwise. Nothing is
 // ever contacted: implementations answer from a script or a fixed policy.

@@ -215,7 +215,13 @@ func (b builtins) model(c *flaggerv1.Canary, m flaggerv1.MetricTemplateModel) fl
 
 // check is a builtin check of kind with its rendered query.
 func (b builtins) check(m flaggerv1.CanaryMetric, kind metricKind, query string) metricCheck {
-	return metricCheck{spec: m, kind: kind, query: query, provider: b.provider, secondsToMs: b.secondsToMs && kind == kindDuration}
+	return metricCheck{
+		spec: m, kind: kind, query: query, provider: b.provider,
+		secondsToMs: b.secondsToMs && kind == kindDuration,
+		// Every observer wraps query errors in "running query failed: ",
+		// except the generic HTTP one's success rate.
+		wrapErrors: !(b.name == ObserverHTTP && kind == kindSuccessRate),
+	}
 }
 
 // durationMs is Flagger's reading of a duration query value: whole

@@ -128,7 +128,7 @@ func TestBuiltinQueriesPerProvider(t *testing.T) {
 			if sr.secondsToMs || dur.secondsToMs != tt.wantSecondsToMs {
 				t.Errorf("secondsToMs = %v/%v, want false/%v", sr.secondsToMs, dur.secondsToMs, tt.wantSecondsToMs)
 			}
-			_, ev := dur.evaluate(context.Background(), constSource{err: ErrNoValues}, "podinfo.test", time.Time{})
+			_, ev := dur.evaluate(context.Background(), answerer{metrics: constSource{err: ErrNoValues}}, "podinfo.test")
 			want := "Halt advancement no values found for " + tt.wantNoDataMessage + " metric request-duration probably podinfo.test is not receiving traffic"
 			if ev == nil || ev.Message != want {
 				t.Errorf("no-data event = %+v, want %q", ev, want)
@@ -159,7 +159,7 @@ func TestDurationUnitsInEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ck, _ := checks[1].evaluate(context.Background(), constSource{v: tt.value}, "podinfo.test", time.Time{})
+			ck, _ := checks[1].evaluate(context.Background(), answerer{metrics: constSource{v: tt.value}}, "podinfo.test")
 			if ck.Value != tt.wantValue || (ck.Verdict == VerdictPass) != tt.wantPass {
 				t.Errorf("value %v verdict %v, want %v pass=%v", ck.Value, ck.Verdict, tt.wantValue, tt.wantPass)
 			}

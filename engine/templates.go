@@ -61,7 +61,8 @@ func templateCheck(c *flaggerv1.Canary, m flaggerv1.CanaryMetric, templates []*f
 	id := m.TemplateRef.Name + "." + ns
 	t := findTemplate(templates, m.TemplateRef.Name, ns)
 	if t == nil {
-		ck.failure = fmt.Sprintf("Metric template %s error: metrictemplate.flagger.app %q not found", id, m.TemplateRef.Name)
+		ck.probeErr = fmt.Sprintf("metric template %s error: metrictemplate.flagger.app %q not found", id, m.TemplateRef.Name)
+		ck.failure = "M" + ck.probeErr[1:]
 		return ck, nil
 	}
 	p := t.Spec.Provider
@@ -69,7 +70,8 @@ func templateCheck(c *flaggerv1.Canary, m flaggerv1.CanaryMetric, templates []*f
 		return ck, fmt.Errorf("metric %q: template %s: provider %q: %w", m.Name, id, p.Type, ErrUnsupported)
 	}
 	if _, err := url.Parse(p.Address); p.Address == "" || err != nil {
-		ck.failure = fmt.Sprintf("Metric template %s provider %s error: %s address %s is not a valid URL", id, p.Type, p.Type, p.Address)
+		ck.probeErr = fmt.Sprintf("metric template %s provider %s error: %s address %s is not a valid URL", id, p.Type, p.Type, p.Address)
+		ck.failure = "M" + ck.probeErr[1:]
 		return ck, nil
 	}
 	q, err := RenderTemplateQuery(t.Spec.Query, TemplateModel(c, m))
