@@ -21,6 +21,9 @@ type RouterCaps struct {
 	Match bool
 	// Mirror: the router records a mirror and reports it back.
 	Mirror bool
+	// MirrorWeight: the recorded mirror honours analysis.mirrorWeight
+	// (Istio's mirrorPercentage); otherwise every request is mirrored.
+	MirrorWeight bool
 }
 
 // Provider is the Canary's effective mesh provider: spec.provider, or
@@ -35,7 +38,8 @@ func Provider(c *flaggerv1.Canary) string {
 // RouterFor is the router behaviour Flagger's router factory picks for a
 // provider value. Values it does not know fall through to the Istio router,
 // as Flagger's do (a bare "gatewayapi" included). Gateway API records a
-// mirror only for blue/green (iterations > 0).
+// mirror only for blue/green (iterations > 0), without a percentage; Istio
+// drops the mirror when it rewrites the routes for analysis.match.
 func RouterFor(provider string, a *flaggerv1.CanaryAnalysis) RouterCaps {
 	switch {
 	case provider == ProviderKubernetes:
@@ -50,5 +54,6 @@ func RouterFor(provider string, a *flaggerv1.CanaryAnalysis) RouterCaps {
 		provider == flaggerv1.ApisixProvider, provider == flaggerv1.KumaProvider, provider == flaggerv1.KnativeProvider:
 		return RouterCaps{}
 	}
-	return RouterCaps{Match: true, Mirror: true} // istio and anything else
+	mirror := a == nil || len(a.Match) == 0
+	return RouterCaps{Match: true, Mirror: mirror, MirrorWeight: mirror} // istio and anything else
 }

@@ -105,7 +105,7 @@ func httpRoutes(c *flaggerv1.Canary, r engine.Routes) []istiov1beta1.HTTPRoute {
 	}}
 	if r.Mirrored && caps.Mirror {
 		h.Mirror = &istiov1beta1.Destination{Host: canary}
-		if a.MirrorWeight > 0 {
+		if a.MirrorWeight > 0 && caps.MirrorWeight {
 			h.MirrorPercentage = &istiov1beta1.Percent{Value: float64(a.MirrorWeight)}
 		}
 	}

@@ -51,13 +51,16 @@ func providerWarning(p string) string {
 
 // providerNeeds is the error for a provider whose router cannot work with
 // the Canary's references, or "": Flagger's ingress-based routers need
-// spec.ingressRef and the APISIX router spec.routeRef.
+// spec.ingressRef, the APISIX router spec.routeRef, and Knative a Knative
+// Service target (only Deployment targets are simulated).
 func providerNeeds(p string, c *flaggerv1.Canary) string {
 	switch {
 	case (p == "nginx" || p == "skipper") && (c.Spec.IngressRef == nil || c.Spec.IngressRef.Name == ""):
 		return fmt.Sprintf("the %s router needs spec.ingressRef (the Ingress Flagger clones into <name>-canary)", p)
 	case p == "apisix" && (c.Spec.RouteRef == nil || c.Spec.RouteRef.Name == ""):
 		return "the apisix router needs spec.routeRef (the ApisixRoute Flagger clones)"
+	case p == "knative":
+		return "the knative provider needs a Knative Service target (serving.knative.dev/v1 Service), which is not simulated; Flagger rejects a Deployment target with this provider"
 	}
 	return ""
 }

@@ -56,7 +56,7 @@ func TestProviderSelection(t *testing.T) {
 		{name: "canary decides", canary: "linkerd", wantProvider: "linkerd", wantCanary: "linkerd"},
 		{name: "scenario overrides", scenario: "nginx", canary: "linkerd", wantProvider: "nginx", wantCanary: "nginx"},
 		{name: "prefix", scenario: "appmesh:v1beta2", wantProvider: "appmesh:v1beta2", wantCanary: "appmesh:v1beta2"},
-		{name: "every table provider", scenario: "knative", wantProvider: "knative", wantCanary: "knative"},
+		{name: "every table provider", scenario: "kuma", wantProvider: "kuma", wantCanary: "kuma"},
 		{name: "unknown in scenario", scenario: "mesh-x", wantProvider: "mesh-x", wantCanary: "mesh-x",
 			wantWarning: `p.yaml:5: spec.provider: "mesh-x" is not a provider Flagger knows`},
 		{name: "unknown in canary", canary: "mesh-y", wantProvider: "mesh-y", wantCanary: "mesh-y",
@@ -83,6 +83,15 @@ func TestProviderSelection(t *testing.T) {
 				t.Errorf("warnings\n%s\nlack %q", got, tt.wantWarning)
 			}
 		})
+	}
+}
+
+// TestKnativeNeedsKnativeService: Flagger rejects a Deployment target with
+// the knative provider, and Knative Services are not simulated.
+func TestKnativeNeedsKnativeService(t *testing.T) {
+	_, err := scenarios.LoadBytes("p.yaml", providerScenario("knative", ""))
+	if !errors.Is(err, scenarios.ErrInput) || !strings.Contains(err.Error(), "p.yaml:5:13: spec.provider: the knative provider needs a Knative Service target") {
+		t.Errorf("err = %v, want the Knative Service requirement at spec.provider", err)
 	}
 }
 

@@ -42,14 +42,18 @@ func validateStrategy(at, warn reporter, provider string, a *flaggerv1.CanaryAna
 		}
 	}
 	if a.Mirror && !caps.Mirror {
+		why := "the " + provider + " router does not mirror traffic"
+		if len(a.Match) > 0 && engine.RouterFor(provider, nil).Mirror {
+			why = "the " + provider + " router drops the mirror when analysis.match is set"
+		}
 		if a.Iterations > 0 {
-			warn(p+".mirror", "the %s router does not mirror traffic: the blue/green iterations run without mirrored requests", provider)
+			warn(p+".mirror", "%s: the iterations run without mirrored requests", why)
 		} else {
-			warn(p+".mirror", "the %s router does not mirror traffic: Flagger keeps re-entering the mirror stage and the canary never leaves weight 0", provider)
+			warn(p+".mirror", "%s: Flagger keeps re-entering the mirror stage and the canary never leaves weight 0", why)
 		}
 	}
-	if a.MirrorWeight > 0 && (!a.Mirror || !caps.Mirror) {
-		warn(p+".mirrorWeight", "has no effect without mirror on a router that mirrors (istio)")
+	if a.MirrorWeight > 0 && (!a.Mirror || !caps.MirrorWeight) {
+		warn(p+".mirrorWeight", "has no effect: only the istio router mirrors a percentage, and only with mirror: true (Gateway API mirrors every request)")
 	}
 }
 

@@ -58,6 +58,26 @@ spec:
 	return l
 }
 
+// knativeScenario is providerScenario for knative, whose Knative Service
+// target the loader rejects (not simulated): the scenario is loaded with
+// istio and switched to knative afterwards, to test the queries and the
+// series schema.
+func knativeScenario(t *testing.T, stable, canary, faults string) *scenarios.Loaded {
+	t.Helper()
+	l := providerScenario(t, "istio", stable, canary, faults)
+	l.Provider, l.Canary.Spec.Provider = "knative", "knative"
+	return l
+}
+
+// scenarioFor picks the scenario builder of a provider.
+func scenarioFor(t *testing.T, provider, stable, canary, faults string) *scenarios.Loaded {
+	t.Helper()
+	if provider == "knative" {
+		return knativeScenario(t, stable, canary, faults)
+	}
+	return providerScenario(t, provider, stable, canary, faults)
+}
+
 const (
 	healthyVersion = `{latency: {p50: 20ms, p99: 80ms}}`
 	// badVersion would fail both checks if a canary filter matched it.
@@ -100,7 +120,7 @@ func TestProviderHealthyCanary(t *testing.T) {
 			if tt.mixesPrimary {
 				stable = healthyVersion
 			}
-			res := runProvider(t, providerScenario(t, tt.provider, stable, healthyVersion, ""))
+			res := runProvider(t, scenarioFor(t, tt.provider, stable, healthyVersion, ""))
 			checks := allChecks(res)
 			if len(checks) < 8 {
 				t.Fatalf("%d checks, want at least 8", len(checks))
@@ -147,7 +167,7 @@ func TestProviderFaultyCanary(t *testing.T) {
 	for _, tt := range providerCases {
 		for _, f := range faults {
 			t.Run(tt.provider+"/"+f.name, func(t *testing.T) {
-				res := runProvider(t, providerScenario(t, tt.provider, healthyVersion, healthyVersion, f.fault))
+				res := runProvider(t, scenarioFor(t, tt.provider, healthyVersion, healthyVersion, f.fault))
 				checks := allChecks(res)
 				if len(checks) == 0 {
 					t.Fatal("no checks")
@@ -207,7 +227,7 @@ func TestProviderKeepsGroundTruth(t *testing.T) {
 		if tt.provider == engine.ProviderKubernetes {
 			continue
 		}
-		got := runProvider(t, providerScenario(t, tt.provider, healthyVersion, healthyVersion, "")).Truth
+		got := runProvider(t, scenarioFor(t, tt.provider, healthyVersion, healthyVersion, "")).Truth
 		if got != want {
 			t.Errorf("%s: ground truth %+v, want istio's %+v", tt.provider, got, want)
 		}

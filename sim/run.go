@@ -156,7 +156,7 @@ func (r *runner) initRouting() {
 	r.router = engine.RouterFor(engine.Provider(r.l.Canary), a)
 	r.matchRouting = a != nil && len(a.Match) > 0 && r.router.Match
 	r.mirrorFraction = 1
-	if a != nil && a.MirrorWeight > 0 {
+	if a != nil && a.MirrorWeight > 0 && r.router.MirrorWeight {
 		r.mirrorFraction = float64(min(a.MirrorWeight, 100)) / 100
 	}
 }
