@@ -32,7 +32,11 @@ func TestCompareGolden(t *testing.T) {
 	for _, l := range scens {
 		inputs = append(inputs, reports.Input{Scenario: l.Name, File: l.File, Description: l.Description, InputDigest: "sha256:" + l.Digest})
 		for _, p := range scenarios.Presets {
-			cases = append(cases, p.Policy().Apply(l))
+			c, err := p.Policy().Apply(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, c)
 			keys = append(keys, reports.CaseKey{Scenario: l.Name, Policy: p.Name})
 		}
 	}

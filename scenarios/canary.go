@@ -51,11 +51,7 @@ func (l *loader) canary(scen document, src ObjectSource, embedded []document) *f
 // validateCanary checks what Flagger's CRD and controller would reject,
 // and what the simulator does not model yet.
 func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
-	at := func(path, format string, args ...any) { d.at(&l.errs, path, format, args...) }
-	warn := func(path, format string, args ...any) {
-		line, _ := d.position(path)
-		l.warns = append(l.warns, fmt.Sprintf("%s:%d: %s: %s", d.file, line, joinPath(d.prefix, path), fmt.Sprintf(format, args...)))
-	}
+	at, warn := l.reporters(d)
 	if c.Name == "" {
 		at("metadata.name", "required")
 	}
@@ -90,12 +86,22 @@ func (l *loader) validateCanary(d document, c *flaggerv1.Canary) {
 		}
 		return
 	}
-	l.validateAnalysis(at, warn, c.Spec.Provider, a)
+	l.validateAnalysis(at, warn, a)
 }
 
 type reporter func(path, format string, args ...any)
 
-func (l *loader) validateAnalysis(at, warn reporter, provider string, a *flaggerv1.CanaryAnalysis) {
+// reporters report errors and warnings at field paths of document d.
+func (l *loader) reporters(d document) (at, warn reporter) {
+	at = func(path, format string, args ...any) { d.at(&l.errs, path, format, args...) }
+	warn = func(path, format string, args ...any) {
+		line, _ := d.position(path)
+		l.warns = append(l.warns, fmt.Sprintf("%s:%d: %s: %s", d.file, line, joinPath(d.prefix, path), fmt.Sprintf(format, args...)))
+	}
+	return at, warn
+}
+
+func (l *loader) validateAnalysis(at, warn reporter, a *flaggerv1.CanaryAnalysis) {
 	const p = "spec.analysis"
 	if a.Interval != "" && !analysisIntervalRE.MatchString(a.Interval) {
 		at(p+".interval", "%q is not a duration like 30s or 1m", a.Interval)
@@ -130,7 +136,6 @@ func (l *loader) validateAnalysis(at, warn reporter, provider string, a *flagger
 			at(p+"."+name, "must be between 0 and 100, got %d", *v)
 		}
 	}
-	validateStrategy(at, warn, provider, a)
 	if a.SessionAffinity != nil {
 		warn(p+".sessionAffinity", "session affinity is not simulated; traffic is split by weight only")
 	}

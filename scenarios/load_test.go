@@ -308,7 +308,11 @@ func TestPolicies(t *testing.T) {
 	if len(grid) != 4 || grid[3].Name != "conservative stepWeight=10 threshold=3" {
 		t.Fatalf("grid %v", grid)
 	}
-	a := grid[3].Apply(l).Canary.Spec.Analysis
+	applied, err := grid[3].Apply(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := applied.Canary.Spec.Analysis
 	if a.Interval != "2m" || a.MaxWeight != 30 || a.StepWeight != 10 || a.Threshold != 3 || len(a.Metrics) != 2 {
 		t.Errorf("applied analysis %+v", a)
 	}
@@ -327,7 +331,11 @@ func TestPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bg := scenarios.Grid([]scenarios.Policy{{Name: "bg"}}, [][]scenarios.Override{it, mw})[0].Apply(l).Canary.Spec.Analysis
+	bgl, err := scenarios.Grid([]scenarios.Policy{{Name: "bg"}}, [][]scenarios.Override{it, mw})[0].Apply(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg := bgl.Canary.Spec.Analysis
 	if bg.Iterations != 4 || bg.MirrorWeight != 25 {
 		t.Errorf("iterations/mirrorWeight overrides: %+v", bg)
 	}
@@ -364,5 +372,47 @@ func TestLoadWarnsUnmodelledFields(t *testing.T) {
 	}
 	if len(l.Warnings) != 7 {
 		t.Errorf("%d warnings, want 7:\n%s", len(l.Warnings), got)
+	}
+}
+
+// TestPolicyAddingMatchNeedsMatchPercent: a policy that turns a Canary into
+// an A/B test cannot run on a scenario that does not say what share of the
+// traffic matches; one that does can.
+func TestPolicyAddingMatchNeedsMatchPercent(t *testing.T) {
+	ab, err := scenarios.ParsePolicy("../testdata/strategies/ab-testing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy, err := scenarios.Load("../testdata/seed/example-healthy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ab.Apply(healthy); !errors.Is(err, scenarios.ErrInput) || !strings.Contains(err.Error(), "does not set spec.traffic.matchPercent") {
+		t.Errorf("Apply = %v, want an input error about matchPercent", err)
+	}
+	abScenario, err := scenarios.Load("../testdata/strategies/ab-testing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ab.Apply(abScenario); err != nil {
+		t.Errorf("Apply on a scenario with matchPercent: %v", err)
+	}
+}
+
+// TestStrategyWarningsFollowOverride: the strategy warnings use the
+// effective provider, the scenario's override included.
+func TestStrategyWarningsFollowOverride(t *testing.T) {
+	data, err := os.ReadFile("../testdata/strategies/mirroring.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "  revision:\n", "  provider: linkerd\n  revision:\n", 1))
+	l, err := scenarios.LoadBytes("mirroring.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(l.Warnings, "\n")
+	if !strings.Contains(got, "spec.analysis.mirror: the linkerd router does not mirror traffic") {
+		t.Errorf("warnings lack the linkerd mirror warning:\n%s", got)
 	}
 }

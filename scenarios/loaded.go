@@ -49,6 +49,8 @@ type Loaded struct {
 	// MatchFraction is the share (0..1) of requests matching the Canary's
 	// analysis.match; 1 when the Canary has no match.
 	MatchFraction float64
+	// MatchDeclared: the scenario set traffic.matchPercent.
+	MatchDeclared bool
 	// LoadTestRPS is the load tester's rate to the canary service (0: none).
 	LoadTestRPS float64
 	Stable      VersionBehaviour

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
 )
 
 // Policy is a rollout policy: overrides of a Canary's spec.analysis.
@@ -175,8 +177,10 @@ func Grid(base []Policy, sets [][]Override) []Policy {
 }
 
 // Apply returns a copy of l whose Canary runs under policy p. The input is
-// not modified.
-func (p Policy) Apply(l *Loaded) *Loaded {
+// not modified. It fails (ErrInput) when the policy makes the Canary route
+// by analysis.match while the scenario does not say what share of the
+// traffic matches (spec.traffic.matchPercent).
+func (p Policy) Apply(l *Loaded) (*Loaded, error) {
 	out := *l
 	c := l.Canary.DeepCopy()
 	if c.Spec.Analysis == nil {
@@ -193,7 +197,17 @@ func (p Policy) Apply(l *Loaded) *Loaded {
 		o.apply(c.Spec.Analysis)
 	}
 	out.Canary = c
-	return &out
+	if routesByMatch(c.Spec.Analysis, l.Provider) && !l.MatchDeclared {
+		return nil, fmt.Errorf("%w: policy %q routes by analysis.match, but scenario %s (%s) does not set spec.traffic.matchPercent", ErrInput, p.Name, l.Name, l.File)
+	}
+	return &out, nil
+}
+
+// routesByMatch reports whether the provider's router splits only the
+// requests matching the analysis's match rule.
+func routesByMatch(a *flaggerv1.CanaryAnalysis, provider string) bool {
+	caps := engine.RouterFor(provider, a)
+	return a != nil && len(a.Match) > 0 && caps.Match && !caps.Nop
 }
 
 func (o Override) apply(a *flaggerv1.CanaryAnalysis) {

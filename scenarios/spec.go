@@ -5,8 +5,6 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
-
-	"github.com/canarysim/canarysim/engine"
 )
 
 // Defaults for optional scenario fields.
@@ -110,7 +108,12 @@ func (l *loader) resolveSpec(doc document, s *Scenario, out *Loaded) {
 		out.NewTemplate = newTemplate(out.Target, sp.Revision.Image)
 	}
 	out.Traffic = r.traffic(sp.Traffic)
+	if out.Canary != nil && out.Canary.GetAnalysis() != nil && r.l.canaryDoc != nil {
+		at, warn := r.l.reporters(*r.l.canaryDoc)
+		validateStrategy(at, warn, out.Provider, out.Canary.GetAnalysis())
+	}
 	out.MatchFraction = r.matchFraction(sp.Traffic.MatchPercent, out.Canary, out.Provider)
+	out.MatchDeclared = sp.Traffic.MatchPercent != nil
 	r.rate("spec.traffic.loadTestRPS", sp.Traffic.LoadTestRPS)
 	out.LoadTestRPS = sp.Traffic.LoadTestRPS
 	out.Stable = r.behaviour("spec.versions.stable", sp.Versions.Stable)
@@ -138,8 +141,7 @@ func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary, provider 
 		a = c.GetAnalysis()
 	}
 	hasMatch := a != nil && len(a.Match) > 0
-	caps := engine.RouterFor(provider, a)
-	routed := hasMatch && caps.Match && !caps.Nop
+	routed := routesByMatch(a, provider)
 	switch {
 	case pct == nil && routed:
 		r.errAt("spec.traffic", "matchPercent is required: the Canary routes by spec.analysis.match, so say what share of requests matches it")

@@ -24,7 +24,11 @@ func sweepMeasures(t *testing.T, workers int) []byte {
 	var names []string
 	for _, l := range lib[:4] {
 		for _, p := range scenarios.Presets {
-			cases = append(cases, p.Policy().Apply(l))
+			c, err := p.Policy().Apply(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, c)
 			names = append(names, p.Name)
 		}
 	}

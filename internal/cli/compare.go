@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -74,7 +75,10 @@ func runCompare(cmd *cobra.Command, o *compareOptions, s Streams) error {
 	if err != nil {
 		return err
 	}
-	cases, keys := buildCases(scens, policies)
+	cases, keys, err := buildCases(scens, policies)
+	if err != nil {
+		return err
+	}
 	seeds := make([]uint64, o.seeds)
 	for i := range seeds {
 		seeds[i] = uint64(i + 1)
@@ -238,17 +242,24 @@ func loadPolicies(names, sets []string) ([]scenarios.Policy, error) {
 	return scenarios.Grid(base, grid), nil
 }
 
-// buildCases is every scenario under every policy, scenario-major.
-func buildCases(scens []*scenarios.Loaded, policies []scenarios.Policy) ([]*scenarios.Loaded, []reports.CaseKey) {
+// buildCases is every scenario under every policy, scenario-major. A
+// policy a scenario cannot run under is an input error.
+func buildCases(scens []*scenarios.Loaded, policies []scenarios.Policy) ([]*scenarios.Loaded, []reports.CaseKey, error) {
 	var cases []*scenarios.Loaded
 	var keys []reports.CaseKey
+	var errs []error
 	for _, l := range scens {
 		for _, p := range policies {
-			cases = append(cases, p.Apply(l))
+			c, err := p.Apply(l)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			cases = append(cases, c)
 			keys = append(keys, reports.CaseKey{Scenario: l.Name, Policy: p.Name})
 		}
 	}
-	return cases, keys
+	return cases, keys, errors.Join(errs...)
 }
 
 func inputsOf(scens []*scenarios.Loaded) []reports.Input {
