@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
@@ -231,4 +232,27 @@ func durationMs(v float64, secondsToMs bool) float64 {
 		v *= 1000
 	}
 	return float64(int64(v))
+}
+
+// seriesRE finds the metric names of a query: identifiers opening a
+// selector.
+var seriesRE = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\{`)
+
+// BuiltinSeries lists, sorted, the metric names the builtin queries of a
+// provider read: series a scenario must not write itself, or the builtin
+// checks would read them too.
+func BuiltinSeries(provider string) []string {
+	o := observers[ObserverFor(provider)]
+	seen := map[string]bool{}
+	var out []string
+	for _, q := range []string{o.successRate, o.duration} {
+		for _, m := range seriesRE.FindAllStringSubmatch(q, -1) {
+			if !seen[m[1]] {
+				seen[m[1]] = true
+				out = append(out, m[1])
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -196,3 +196,18 @@ func providerCanary(provider string) *flaggerv1.Canary {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestBuiltinSeries: the metric names each provider's builtin queries read.
+func TestBuiltinSeries(t *testing.T) {
+	tests := map[string]string{
+		"istio":         "istio_request_duration_milliseconds_bucket istio_requests_total",
+		"linkerd":       "response_latency_ms_bucket response_total",
+		"nginx":         "nginx_ingress_controller_requests nginx_ingress_controller_response_duration_seconds_count nginx_ingress_controller_response_duration_seconds_sum",
+		"gatewayapi:v1": "http_request_duration_seconds_bucket http_request_duration_seconds_count",
+	}
+	for provider, want := range tests {
+		if got := strings.Join(BuiltinSeries(provider), " "); got != want {
+			t.Errorf("BuiltinSeries(%q) = %q, want %q", provider, got, want)
+		}
+	}
+}

@@ -416,3 +416,38 @@ func TestStrategyWarningsFollowOverride(t *testing.T) {
 		t.Errorf("warnings lack the linkerd mirror warning:\n%s", got)
 	}
 }
+
+// TestSeriesReservedPerProvider: a scenario may not write a series the
+// builtin queries of its provider read.
+func TestSeriesReservedPerProvider(t *testing.T) {
+	doc := `apiVersion: canarysim.dev/v1alpha1
+kind: Scenario
+metadata: {name: collide}
+spec:
+  provider: linkerd
+  traffic: {rps: 10}
+  versions:
+    stable: {latency: {p50: 10ms, p99: 50ms}}
+    canary: {latency: {p50: 10ms, p99: 50ms}}
+  series:
+    - name: response_total
+      labels: {pod: "{{ workload }}"}
+    - name: istio_requests_total
+      labels: {pod: "{{ workload }}"}
+---
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: app}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: app}
+  service: {port: 8080}
+  analysis: {interval: 1m, threshold: 2, stepWeight: 10}
+`
+	_, err := scenarios.LoadBytes("collide.yaml", []byte(doc))
+	if !errors.Is(err, scenarios.ErrInput) || !strings.Contains(err.Error(), "collide.yaml:11:13: spec.series[0].name: response_total is written by the simulated mesh already (the linkerd builtin queries read it)") {
+		t.Errorf("err = %v, want the linkerd series reserved", err)
+	}
+	if strings.Contains(err.Error(), "istio_requests_total") {
+		t.Errorf("istio series are free with linkerd: %v", err)
+	}
+}

@@ -3,10 +3,12 @@ package scenarios
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/canarysim/canarysim/engine"
 	"github.com/canarysim/canarysim/internal/promadapter"
 )
 
@@ -102,8 +104,6 @@ var (
 	placeholderRE = regexp.MustCompile(`\{\{\s*([A-Za-z_]*)\s*\}\}`)
 	metricNameRE  = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 	labelNameRE   = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-	// reservedSeries are written by the traffic generator itself.
-	reservedSeries = map[string]bool{"istio_requests_total": true, "istio_request_duration_milliseconds_bucket": true}
 )
 
 // ExpandPlaceholders replaces every {{ name }} in s by value(name).
@@ -119,6 +119,7 @@ func ExpandPlaceholders(s string, value func(name string) string) string {
 // series validates spec.series into out.
 func (r specResolver) series(list []SeriesSpec, out *Loaded) {
 	names := map[string]string{}
+	reserved := engine.BuiltinSeries(out.Provider)
 	for i, s := range list {
 		p := fmt.Sprintf("spec.series[%d]", i)
 		var name string
@@ -129,6 +130,7 @@ func (r specResolver) series(list []SeriesSpec, out *Loaded) {
 			}
 			out.Literal = append(out.Literal, ls)
 			name = metricName(ls.Labels)
+			r.notReserved(p+".series", name, reserved, out.Provider)
 		} else {
 			ds, ok := r.derived(p, s)
 			if !ok {
@@ -136,11 +138,21 @@ func (r specResolver) series(list []SeriesSpec, out *Loaded) {
 			}
 			out.Derived = append(out.Derived, ds)
 			name = ds.Name
+			r.notReserved(p+".name", name, reserved, out.Provider)
 		}
 		if prev, dup := names[name]; dup {
 			r.errAt(p, "series %s is already declared at %s; use one entry per metric name", name, prev)
 		}
 		names[name] = p
+	}
+}
+
+// notReserved rejects a series the provider's builtin queries read: the
+// simulated mesh writes it, and the builtin checks would read the
+// scenario's values too.
+func (r specResolver) notReserved(path, name string, reserved []string, provider string) {
+	if slices.Contains(reserved, name) {
+		r.errAt(path, "%s is written by the simulated mesh already (the %s builtin queries read it)", name, provider)
 	}
 }
 
@@ -156,8 +168,6 @@ func (r specResolver) derived(p string, s SeriesSpec) (DerivedSeries, bool) {
 		fail(p+".name", "required: a derived series needs name (or write a literal series with series and values)")
 	case !metricNameRE.MatchString(s.Name):
 		fail(p+".name", "%q is not a Prometheus metric name", s.Name)
-	case reservedSeries[s.Name]:
-		fail(p+".name", "%s is written by the simulated mesh already", s.Name)
 	}
 	switch s.Count {
 	case "", "requests":
@@ -227,9 +237,6 @@ func (r specResolver) literal(p string, s SeriesSpec, out *Loaded) (LiteralSerie
 	if name == "" {
 		fail(p+".series", "%q has no metric name", s.Series)
 		return ls, false
-	}
-	if reservedSeries[name] {
-		fail(p+".series", "%s is written by the simulated mesh already", name)
 	}
 	for i := 0; i < len(pairs); i += 2 {
 		if pairs[i] != "__name__" && strings.HasPrefix(pairs[i], "__") {
