@@ -188,6 +188,9 @@ func (l *loader) validateWebhook(at, warn reporter, path string, h flaggerv1.Can
 	if h.Name == "" {
 		at(path+".name", "required")
 	}
+	if h.Retries < 0 {
+		at(path+".retries", "must not be negative, got %d", h.Retries)
+	}
 	if len(h.Timeout) >= 2 {
 		if _, err := time.ParseDuration(h.Timeout); err != nil {
 			at(path+".timeout", "%q is not a duration like 10s: Flagger fails every call of this hook", h.Timeout)

@@ -451,3 +451,44 @@ spec:
 		t.Errorf("istio series are free with linkerd: %v", err)
 	}
 }
+
+// TestScriptBounds: tick indexes beyond any run and negative webhook
+// retries are input errors.
+func TestScriptBounds(t *testing.T) {
+	doc := `apiVersion: canarysim.dev/v1alpha1
+kind: Scenario
+metadata: {name: bounds}
+spec:
+  traffic: {rps: 10}
+  versions:
+    stable: {latency: {p50: 10ms, p99: 50ms}}
+    canary: {latency: {p50: 10ms, p99: 50ms}}
+  script:
+    webhooks:
+    - hook: gate
+      ticks: "0..9223372036854775807"
+      answer: fail
+---
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: app}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: app}
+  service: {port: 8080}
+  analysis:
+    interval: 1m
+    threshold: 2
+    stepWeight: 10
+    webhooks:
+    - {name: gate, type: confirm-promotion, url: "http://gate/", retries: -1}
+`
+	_, err := scenarios.LoadBytes("bounds.yaml", []byte(doc))
+	for _, want := range []string{
+		`bounds.yaml:12:14: spec.script.webhooks[0].ticks: "0..9223372036854775807": tick indexes stop at 259200`,
+		"bounds.yaml:26:75: spec.analysis.webhooks[0].retries: must not be negative, got -1",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+}

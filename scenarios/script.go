@@ -149,6 +149,10 @@ func (r specResolver) window(path string, w ScriptWindow) Window {
 	return out
 }
 
+// MaxTickIndex bounds tick indexes: MaxHorizon at Flagger's shortest
+// interval (10s).
+const MaxTickIndex = int(MaxHorizon / (10 * time.Second))
+
 // ticks parses "2", "4..6" or a comma-separated list of both.
 func (r specResolver) ticks(path, s string) []TickRange {
 	var out []TickRange
@@ -169,6 +173,9 @@ func (r specResolver) ticks(path, s string) []TickRange {
 			return nil
 		case last < first:
 			r.errAt(path, "%q: the range ends before it starts", item)
+			return nil
+		case last > MaxTickIndex:
+			r.errAt(path, "%q: tick indexes stop at %d (the longest horizon at the shortest interval)", item, MaxTickIndex)
 			return nil
 		}
 		out = append(out, TickRange{First: first, Last: last})
@@ -292,7 +299,7 @@ func (r specResolver) checkHook(path, name string, c *flaggerv1.Canary) {
 				continue
 			}
 			if h.Type == flaggerv1.EventHook {
-				r.errAt(path, "%q is an event hook: events are not forwarded, so it is never called", name)
+				r.errAt(path, "%q is an event hook: it only receives events (recorded in the timeline) and has no answer to script", name)
 			}
 			return
 		}

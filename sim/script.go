@@ -179,8 +179,8 @@ func (s *script) nextBound(t time.Duration) (time.Duration, bool) {
 
 // Webhook timing, after Flagger's client (flagger-semantics §7.1): a
 // timeout shorter than two characters means 10s; retries follow
-// go-retryablehttp's default policy (transport errors and 5xx are retried,
-// waiting 1s, 2s, 4s ... capped at 30s between attempts).
+// go-retryablehttp's default policy (transport errors, 429 and 5xx but 501
+// are retried, waiting 1s, 2s, 4s ... capped at 30s between attempts).
 const (
 	defaultHookTimeout = 10 * time.Second
 	retryWaitMin       = time.Second
@@ -218,11 +218,17 @@ func answer(hook flaggerv1.CanaryWebhook, r scenarios.WebhookRule) (time.Duratio
 	switch {
 	case r.Status <= 202:
 		return 0, nil
-	case r.Status >= 500:
+	case retryable(r.Status):
 		return retryWaits(hook.Retries), fmt.Errorf("POST %s giving up after %d attempt(s): HTTP %d", hook.URL, attempts, r.Status)
 	default:
 		return 0, fmt.Errorf("HTTP %d", r.Status)
 	}
+}
+
+// retryable is go-retryablehttp's default policy for a response status:
+// 429 and every 5xx but 501 are retried.
+func retryable(status int) bool {
+	return status == 429 || (status >= 500 && status != 501)
 }
 
 // hookTimeout is the per-attempt timeout of a hook (validated at load).

@@ -29,6 +29,8 @@ func TestHookAnswers(t *testing.T) {
 		{"202 passes", hook("", 0), scenarios.WebhookRule{Answer: scenarios.HookStatus, Status: 202}, 0, true},
 		{"203 fails", hook("", 2), scenarios.WebhookRule{Answer: scenarios.HookStatus, Status: 203}, 0, false},
 		{"503 is retried with backoff", hook("", 3), scenarios.WebhookRule{Answer: scenarios.HookStatus, Status: 503}, 7 * time.Second, false},
+		{"429 is retried", hook("", 1), scenarios.WebhookRule{Answer: scenarios.HookStatus, Status: 429}, time.Second, false},
+		{"501 is not retried", hook("", 3), scenarios.WebhookRule{Answer: scenarios.HookStatus, Status: 501}, 0, false},
 		{"timeout default 10s", hook("5", 0), scenarios.WebhookRule{Answer: scenarios.HookTimeout}, 10 * time.Second, false},
 		{"timeout with retries", hook("5s", 1), scenarios.WebhookRule{Answer: scenarios.HookTimeout}, 11 * time.Second, false},
 		{"backoff capped at 30s", hook("1s", 7), scenarios.WebhookRule{Answer: scenarios.HookTimeout}, 8*time.Second + (1+2+4+8+16+30+30)*time.Second, false},
