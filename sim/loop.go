@@ -283,9 +283,9 @@ const (
 	roleLoadTest                    // the canary receiving a load tester's requests
 )
 
-// synthetic is the tally of requests no user sent or received (mirrored
-// copies, load tests), nil for live traffic.
-func (r *runner) synthetic(ro trafficRole) *Tally {
+// syntheticTally is the tally of requests no user sent or received
+// (mirrored copies, load tests), nil for live traffic.
+func (r *runner) syntheticTally(ro trafficRole) *Tally {
 	switch ro {
 	case roleMirror:
 		return &r.truth.Mirrored
@@ -299,13 +299,18 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	if mean <= 0 {
 		return
 	}
+	if smp, ok := r.synthetic[ro]; ok {
+		userSmp := w.smp
+		w.smp = smp
+		defer func() { w.smp = userSmp }()
+	}
 	s := r.cl.Serving(w.name)
 	if s.Available == 0 || s.Template == nil {
 		n := w.smp.poisson(mean)
 		if !counted {
 			return
 		}
-		if syn := r.synthetic(ro); syn != nil {
+		if syn := r.syntheticTally(ro); syn != nil {
 			syn.add(Tally{Requests: n, Errors: n, Failed: n})
 			return
 		}
@@ -329,7 +334,7 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		return
 	}
 	t := Tally{Requests: got.requests, Errors: got.errors, Slow: got.slow, Failed: got.errors + got.slow}
-	if syn := r.synthetic(ro); syn != nil {
+	if syn := r.syntheticTally(ro); syn != nil {
 		syn.add(t)
 		return
 	}

@@ -81,10 +81,11 @@ type runner struct {
 	ticks          []TickRecord
 	warnings       []string
 	crashing       map[string]bool
-	stalled        map[string]bool    // ProgressDeadlineExceeded forced by the script
-	faultBuf       []activeFault      // scratch of faultsFor
-	workloads      []*workloadMetrics // primary, canary
-	extra          *extraSeries       // spec.series
+	stalled        map[string]bool         // ProgressDeadlineExceeded forced by the script
+	faultBuf       []activeFault           // scratch of faultsFor
+	workloads      []*workloadMetrics      // primary, canary
+	synthetic      map[trafficRole]sampler // random streams of mirrored and load-test requests
+	extra          *extraSeries            // spec.series
 	truth          GroundTruth
 	outcome        Outcome
 	endedAt        time.Duration
@@ -147,6 +148,12 @@ func (r *runner) initWorkloads() {
 	r.primary = mk(role{deployment: c.Spec.TargetRef.Name + "-primary", service: primarySvc, primary: true})
 	r.canary = mk(role{deployment: c.Spec.TargetRef.Name, service: canarySvc})
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
+	// Mirrored copies and load tests draw from streams of their own, so
+	// turning them on never shifts the draws of user traffic.
+	r.synthetic = map[trafficRole]sampler{
+		roleMirror:   newSampler(r.seed, r.l.Name, r.canary.name+"/mirror"),
+		roleLoadTest: newSampler(r.seed, r.l.Name, r.canary.name+"/load-test"),
+	}
 	r.extra = newExtraSeries(r.l, r.primary.name, r.canary.name)
 }
 

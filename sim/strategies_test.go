@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"math"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +137,34 @@ func TestMirroring(t *testing.T) {
 		if !d1.Routes.Mirrored || d1.Phase != flaggerv1.CanaryPhaseProgressing {
 			t.Errorf("seed %d: D+1 %+v %s, want mirrored", seed, d1.Routes, d1.Phase)
 		}
+	}
+}
+
+// TestSyntheticTrafficKeepsUserDraws: mirrored copies and load tests draw
+// from their own random streams, so turning them on leaves the users'
+// traffic of the same seed unchanged (the checks are scripted, so both
+// runs take the same decisions).
+func TestSyntheticTrafficKeepsUserDraws(t *testing.T) {
+	data, err := os.ReadFile(strategies + "blue-green.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripted := strings.Replace(string(data), "  expect: promote\n",
+		"  script:\n    metrics:\n    - metric: request-success-rate\n      value: 100\n  expect: promote\n", 1)
+	loadBytes := func(doc string) *scenarios.Loaded {
+		l, err := scenarios.LoadBytes(strategies+"blue-green.yaml", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	with := loadBytes(scripted)
+	without := loadBytes(strings.Replace(scripted, "loadTestRPS: 20", "loadTestRPS: 0", 1))
+	a, b := run(t, with, 4), run(t, without, 4)
+	if a.Truth.LoadTest.Requests == 0 || b.Truth.LoadTest.Requests != 0 {
+		t.Fatalf("load tests: %d with, %d without", a.Truth.LoadTest.Requests, b.Truth.LoadTest.Requests)
+	}
+	if a.Truth.Stable != b.Truth.Stable || a.Truth.Canary != b.Truth.Canary {
+		t.Errorf("user traffic differs with a load test:\n%+v\n%+v", a.Truth, b.Truth)
 	}
 }
