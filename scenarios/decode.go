@@ -104,7 +104,7 @@ func decodeStrict(d document, n *yaml.Node, prefix string, out any, errs *fieldE
 			if v := typeValueRE.FindStringSubmatch(err.Error()); v != nil {
 				got = v[1]
 			}
-			addAt(d, n, prefix, m[1], errs, "cannot use a %s here, want %s", got, m[2])
+			addAt(d, n, prefix, indexPath(n, m[1], got), errs, "cannot use a %s here, want %s", got, m[2])
 			return
 		}
 		addAt(d, n, prefix, "", errs, "%v", err)
@@ -207,4 +207,51 @@ func (d document) describe() string {
 		_ = json.Unmarshal(data, &h)
 	}
 	return fmt.Sprintf("%s %s", h.APIVersion, h.Kind)
+}
+
+// indexPath puts list indexes back into a dotted field path from a JSON
+// type error ("webhooks.timeout" → "webhooks[2].timeout"): in every list
+// on the way it picks the first item whose value at the rest of the path
+// is of the JSON kind got ("number", "string", "bool", "array", "object").
+// A path it cannot resolve is returned unchanged.
+func indexPath(n *yaml.Node, path, got string) string {
+	if p, ok := resolveIndexes(n, splitPath(path), got); ok {
+		return strings.ReplaceAll(strings.Join(p, "."), ".[", "[")
+	}
+	return path
+}
+
+func resolveIndexes(n *yaml.Node, segs []string, got string) ([]string, bool) {
+	if n.Kind == yaml.SequenceNode {
+		for i, item := range n.Content {
+			if rest, ok := resolveIndexes(item, segs, got); ok {
+				return append([]string{"[" + strconv.Itoa(i) + "]"}, rest...), true
+			}
+		}
+		return nil, false
+	}
+	if len(segs) == 0 {
+		return nil, jsonKind(n) == got
+	}
+	next, _ := child(n, segs[0])
+	if next == nil {
+		return nil, false
+	}
+	rest, ok := resolveIndexes(next, segs[1:], got)
+	return append([]string{segs[0]}, rest...), ok
+}
+
+// jsonKind is the JSON kind a YAML node decodes to.
+func jsonKind(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.SequenceNode:
+		return "array"
+	case n.Kind == yaml.MappingNode:
+		return "object"
+	case n.Tag == "!!int" || n.Tag == "!!float":
+		return "number"
+	case n.Tag == "!!bool":
+		return "bool"
+	}
+	return "string"
 }

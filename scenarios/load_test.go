@@ -204,6 +204,9 @@ func TestLoadBad(t *testing.T) {
 			"series.bad.yaml:21:7: spec.series[4]: name, labels, count and factor belong to derived series",
 			"series.bad.yaml:21:7: spec.series[4].series: required with values",
 		}},
+		{file: "listtype.bad.yaml", want: []string{
+			"listtype.bad.yaml:24:16: spec.analysis.webhooks[1].timeout: cannot use a number here, want string",
+		}},
 		{file: "syntax.bad.yaml", want: []string{"syntax.bad.yaml:5: line 5: did not find expected ',' or '}'"}},
 		{file: "nokind.bad.yaml", want: []string{
 			`nokind.bad.yaml:2:7: kind: unsupported document "v1 ConfigMap"`,
