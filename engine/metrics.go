@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"text/template"
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
@@ -50,19 +48,6 @@ type metricCheck struct {
 	wrapErrors bool
 }
 
-// renderQuery expands Flagger's template functions in a query.
-func renderQuery(q string, model flaggerv1.MetricTemplateModel) (string, error) {
-	t, err := template.New("query").Option("missingkey=error").Funcs(model.TemplateFunctions()).Parse(q)
-	if err != nil {
-		return "", fmt.Errorf("parsing query template: %w", err)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, nil); err != nil {
-		return "", fmt.Errorf("rendering query template: %w", err)
-	}
-	return b.String(), nil
-}
-
 // templateModel is the model Flagger renders metric queries with.
 func templateModel(c *flaggerv1.Canary, window string) flaggerv1.MetricTemplateModel {
 	svc, _, _ := c.GetServiceNames()
@@ -105,7 +90,7 @@ func compileMetrics(c *flaggerv1.Canary, a *flaggerv1.CanaryAnalysis, templates 
 			if kind != kindCustom {
 				mdl = obs.model(c, model)
 			}
-			rendered, err := renderQuery(q, mdl)
+			rendered, err := RenderTemplateQuery(q, mdl) // Flagger has one renderer for all queries
 			if err != nil {
 				return nil, fmt.Errorf("metric %q: %w", m.Name, err)
 			}
