@@ -28,6 +28,9 @@ type Engine struct {
 	checks   []metricCheck
 
 	router RouterCaps
+	// eventHooks are the names of the event webhooks, which receive every
+	// event; notifications share the slice read-only.
+	eventHooks []string
 
 	status  flaggerv1.CanaryStatus
 	written *flaggerv1.CanaryStatus // last status handed to the cluster
@@ -59,7 +62,7 @@ func New(c *flaggerv1.Canary, cluster Cluster, metrics MetricSource, opts Option
 	}
 	e := &Engine{
 		canary: c.DeepCopy(), analysis: a.DeepCopy(), cluster: cluster, metrics: metrics, hooks: hooks, script: opts.Script, checks: checks,
-		router: RouterFor(Provider(c), a),
+		router: RouterFor(Provider(c), a), eventHooks: eventHookNames(a),
 		status: flaggerv1.CanaryStatus{Phase: flaggerv1.CanaryPhaseInitializing},
 	}
 	return e, nil

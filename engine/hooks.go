@@ -47,23 +47,20 @@ func (e *Engine) call(ctx context.Context, h flaggerv1.CanaryWebhook, phase flag
 	return err
 }
 
-// hooksOf lists the Canary's hooks of one type in order; the empty type
-// counts as rollout.
-func (e *Engine) hooksOf(typ flaggerv1.HookType) []flaggerv1.CanaryWebhook {
-	var out []flaggerv1.CanaryWebhook
-	for _, h := range e.analysis.Webhooks {
-		if h.Type == typ || (typ == flaggerv1.RolloutHook && h.Type == "") {
-			out = append(out, h)
-		}
-	}
-	return out
+// hookIs reports whether h is of type typ; the empty type counts as
+// rollout.
+func hookIs(h flaggerv1.CanaryWebhook, typ flaggerv1.HookType) bool {
+	return h.Type == typ || (typ == flaggerv1.RolloutHook && h.Type == "")
 }
 
 // runHooks calls the hooks of one type in list order and stops at the
 // first failure, returning that hook. Passing gate hooks record Flagger's
 // "check passed" event (rollout hooks record none).
 func (e *Engine) runHooks(ctx context.Context, typ flaggerv1.HookType, phase flaggerv1.CanaryPhase) (*flaggerv1.CanaryWebhook, error) {
-	for _, h := range e.hooksOf(typ) {
+	for _, h := range e.analysis.Webhooks {
+		if !hookIs(h, typ) {
+			continue
+		}
 		if err := e.call(ctx, h, phase); err != nil {
 			return &h, err
 		}
@@ -77,7 +74,10 @@ func (e *Engine) runHooks(ctx context.Context, typ flaggerv1.HookType, phase fla
 // rollbackSignalled is §7.7: the first rollback hook that answers success
 // asks for a rollback.
 func (e *Engine) rollbackSignalled(ctx context.Context) bool {
-	for _, h := range e.hooksOf(flaggerv1.RollbackHook) {
+	for _, h := range e.analysis.Webhooks {
+		if !hookIs(h, flaggerv1.RollbackHook) {
+			continue
+		}
 		err := e.call(ctx, h, e.status.Phase)
 		if err == nil {
 			e.event(EventWarning, "Rollback check %s passed", h.Name)
@@ -93,7 +93,10 @@ func (e *Engine) rollbackSignalled(ctx context.Context) bool {
 // postRollout calls the post-rollout hooks; a failure is only a warning and
 // stops the list.
 func (e *Engine) postRollout(ctx context.Context, phase flaggerv1.CanaryPhase) {
-	for _, h := range e.hooksOf(flaggerv1.PostRolloutHook) {
+	for _, h := range e.analysis.Webhooks {
+		if !hookIs(h, flaggerv1.PostRolloutHook) {
+			continue
+		}
 		if err := e.call(ctx, h, phase); err != nil {
 			e.event(EventWarning, "Post-rollout hook %s failed %v", h.Name, err)
 			return

@@ -175,7 +175,7 @@ func (m metricCheck) noDataMessage(target string) string {
 	}
 	provider := m.provider
 	if provider == "" {
-		provider = defaultMeshProvider
+		provider = DefaultProvider
 	}
 	msg := fmt.Sprintf("Halt advancement no values found for %s metric %s probably %s is not receiving traffic", provider, m.spec.Name, target)
 	if m.kind == kindSuccessRate { // only this message carries the error

@@ -64,16 +64,21 @@ func receives(entry, severity flaggerv1.AlertSeverity) bool {
 // forwardEvent records an event for each event webhook (§7.9). The global
 // -event-webhook of Flagger's command line is not modelled.
 func (e *Engine) forwardEvent(ev Event) {
-	var to []string
-	for _, h := range e.analysis.Webhooks {
-		if h.Type == flaggerv1.EventHook {
-			to = append(to, h.Name)
-		}
-	}
-	if len(to) == 0 {
+	if len(e.eventHooks) == 0 {
 		return
 	}
 	e.tick.Notifications = append(e.tick.Notifications, Notification{
-		Channel: ChannelEventWebhook, To: to, Severity: string(ev.Type), Message: ev.Message, Before: len(e.tick.Events),
+		Channel: ChannelEventWebhook, To: e.eventHooks, Severity: string(ev.Type), Message: ev.Message, Before: len(e.tick.Events),
 	})
+}
+
+// eventHookNames are the names of a Canary's event webhooks, in order.
+func eventHookNames(a *flaggerv1.CanaryAnalysis) []string {
+	var out []string
+	for _, h := range a.Webhooks {
+		if h.Type == flaggerv1.EventHook {
+			out = append(out, h.Name)
+		}
+	}
+	return out
 }

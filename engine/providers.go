@@ -28,21 +28,22 @@ const (
 	ObserverKnative = "knative"
 )
 
-// defaultMeshProvider is Flagger's global mesh provider (its -mesh-provider
+// DefaultProvider is Flagger's global mesh provider (its -mesh-provider
 // flag defaults to istio). The simulator has no global setting, so a
 // Canary without spec.provider uses it, and the linkerd and crossover
 // overrides of a global provider never apply.
-const defaultMeshProvider = "istio"
+const DefaultProvider = "istio"
 
-// MetricsProvider is the provider key Flagger selects the observer with
-// (flagger-semantics §8.5): spec.provider, or the global mesh provider when
-// it is empty. Only Deployment targets are simulated, so the ":service"
-// suffix Flagger appends for Service targets never occurs.
-func MetricsProvider(c *flaggerv1.Canary) string {
+// Provider is the Canary's effective provider: spec.provider, or the
+// global mesh provider when it is empty. It picks the router (RouterFor)
+// and is the key Flagger selects the metrics observer with
+// (flagger-semantics §8.5); only Deployment targets are simulated, so the
+// ":service" suffix Flagger appends for Service targets never occurs.
+func Provider(c *flaggerv1.Canary) string {
 	if c.Spec.Provider != "" {
 		return c.Spec.Provider
 	}
-	return defaultMeshProvider
+	return DefaultProvider
 }
 
 // ObserverFor is Flagger's observer dispatch for a provider key: exact
@@ -185,7 +186,7 @@ type builtins struct {
 
 // builtinsFor selects the observer of c (flagger-semantics §8.5).
 func builtinsFor(c *flaggerv1.Canary) builtins {
-	key := MetricsProvider(c)
+	key := Provider(c)
 	return builtins{observer: observers[ObserverFor(key)], provider: key}
 }
 

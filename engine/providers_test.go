@@ -46,14 +46,14 @@ func TestObserverFor(t *testing.T) {
 	}
 }
 
-func TestMetricsProviderDefaultsToIstio(t *testing.T) {
+func TestProviderDefaultsToIstio(t *testing.T) {
 	c := providerCanary("")
-	if got := MetricsProvider(c); got != "istio" {
-		t.Errorf("MetricsProvider without spec.provider = %q, want istio", got)
+	if got := Provider(c); got != "istio" {
+		t.Errorf("Provider without spec.provider = %q, want istio", got)
 	}
 	c.Spec.Provider = "smi:v1alpha2:osm"
-	if got := MetricsProvider(c); got != "smi:v1alpha2:osm" {
-		t.Errorf("MetricsProvider = %q, want spec.provider", got)
+	if got := Provider(c); got != "smi:v1alpha2:osm" {
+		t.Errorf("Provider = %q, want spec.provider", got)
 	}
 }
 

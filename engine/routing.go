@@ -26,15 +26,6 @@ type RouterCaps struct {
 	MirrorWeight bool
 }
 
-// Provider is the Canary's effective mesh provider: spec.provider, or
-// istio, Flagger's default global mesh provider.
-func Provider(c *flaggerv1.Canary) string {
-	if c.Spec.Provider != "" {
-		return c.Spec.Provider
-	}
-	return flaggerv1.IstioProvider
-}
-
 // RouterFor is the router behaviour Flagger's router factory picks for a
 // provider value. Values it does not know fall through to the Istio router,
 // as Flagger's do (a bare "gatewayapi" included). Gateway API records a
@@ -56,4 +47,12 @@ func RouterFor(provider string, a *flaggerv1.CanaryAnalysis) RouterCaps {
 	}
 	mirror := a == nil || len(a.Match) == 0
 	return RouterCaps{Match: true, Mirror: mirror, MirrorWeight: mirror} // istio and anything else
+}
+
+// SplitsByMatch reports whether the provider's router applies the weights
+// to the requests matching analysis.match only (the others go to the
+// primary): a router that supports match, with a match set.
+func SplitsByMatch(provider string, a *flaggerv1.CanaryAnalysis) bool {
+	caps := RouterFor(provider, a)
+	return a != nil && len(a.Match) > 0 && caps.Match && !caps.Nop
 }

@@ -109,7 +109,7 @@ func httpRoutes(c *flaggerv1.Canary, r engine.Routes) []istiov1beta1.HTTPRoute {
 			h.MirrorPercentage = &istiov1beta1.Percent{Value: float64(a.MirrorWeight)}
 		}
 	}
-	if a == nil || len(a.Match) == 0 || !caps.Match {
+	if !engine.SplitsByMatch(engine.Provider(c), a) {
 		return []istiov1beta1.HTTPRoute{h}
 	}
 	h.Match = a.Match

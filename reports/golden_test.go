@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/canarysim/canarysim/internal/golden"
 	"github.com/canarysim/canarysim/reports"
 	"github.com/canarysim/canarysim/scenarios"
 	"github.com/canarysim/canarysim/sim"
@@ -21,22 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files (testdata/seed
 // checkGolden compares got with the golden file, or rewrites it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, name, got, *update, "go test ./reports -update")
 }
 
 // TestGolden renders the seed examples as timeline and JSON and compares

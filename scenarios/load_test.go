@@ -36,10 +36,7 @@ func TestLoadGood(t *testing.T) {
 }
 
 func TestLoadDefaultsAndValues(t *testing.T) {
-	l, err := scenarios.Load("testdata/multidoc.good.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLoad(t, "testdata/multidoc.good.yaml")
 	if l.Canary.Namespace != "shop" || l.Target.Namespace != "shop" || *l.Target.Spec.Replicas != 3 {
 		t.Errorf("embedded objects not used: canary ns %s, target ns %s", l.Canary.Namespace, l.Target.Namespace)
 	}
@@ -52,10 +49,7 @@ func TestLoadDefaultsAndValues(t *testing.T) {
 	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "spec.analysis.webhooks[0]") || !strings.Contains(l.Warnings[0], "multidoc.good.yaml:31") {
 		t.Errorf("want one positioned warning for the webhook, got %q", l.Warnings)
 	}
-	in, err := scenarios.Load("testdata/inline.good.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := mustLoad(t, "testdata/inline.good.yaml")
 	if in.Canary.Namespace != "default" || in.Target.Spec.Template.Spec.Containers[0].Image != "app:stable" {
 		t.Errorf("defaults: namespace %s image %s", in.Canary.Namespace, in.Target.Spec.Template.Spec.Containers[0].Image)
 	}
@@ -75,10 +69,7 @@ func TestLoadDefaultsAndValues(t *testing.T) {
 // document, defaulted to the Canary's namespace and part of the digest;
 // series resolved with their placeholders and expanding notation.
 func TestLoadTemplatesAndSeries(t *testing.T) {
-	l, err := scenarios.Load("testdata/templates.good.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLoad(t, "testdata/templates.good.yaml")
 	var names []string
 	for _, tpl := range l.Templates {
 		names = append(names, tpl.Namespace+"/"+tpl.Name)
@@ -115,20 +106,14 @@ func TestLoadTemplatesAndSeries(t *testing.T) {
 		}
 	}
 	tplFile := filepath.Join(dir, "template-latency.yaml")
-	before, err := scenarios.Load(filepath.Join(dir, "templates.good.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := mustLoad(t, filepath.Join(dir, "templates.good.yaml"))
 	f, err := os.OpenFile(tplFile, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _ = f.WriteString("# changed\n")
 	_ = f.Close()
-	after, err := scenarios.Load(filepath.Join(dir, "templates.good.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := mustLoad(t, filepath.Join(dir, "templates.good.yaml"))
 	if before.Digest != l.Digest || after.Digest == before.Digest {
 		t.Errorf("digest ignores the template file: %s %s %s", l.Digest, before.Digest, after.Digest)
 	}
@@ -237,10 +222,7 @@ func TestLoadBad(t *testing.T) {
 
 // TestLoadScript: spec.script is resolved into typed rules.
 func TestLoadScript(t *testing.T) {
-	l, err := scenarios.Load("../testdata/conformance/rollout-hook-timeout.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLoad(t, "../testdata/conformance/rollout-hook-timeout.yaml")
 	want := scenarios.Script{
 		Metrics: []scenarios.MetricRule{{Metric: "request-success-rate", Outcome: scenarios.MetricValue, Value: 100}},
 		Webhooks: []scenarios.WebhookRule{
@@ -251,10 +233,7 @@ func TestLoadScript(t *testing.T) {
 	if diff := cmp.Diff(want, l.Script); diff != "" {
 		t.Errorf("script (-want +got):\n%s", diff)
 	}
-	r, err := scenarios.Load("../testdata/conformance/restart-on-new-revision.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustLoad(t, "../testdata/conformance/restart-on-new-revision.yaml")
 	if revs := r.Script.Revisions; len(revs) != 1 || revs[0].At != 3*time.Minute || revs[0].Template.Spec.Containers[0].Image != "podinfo:v3" {
 		t.Errorf("revisions %+v", revs)
 	}
@@ -291,10 +270,7 @@ func TestLibrary(t *testing.T) {
 }
 
 func TestPolicies(t *testing.T) {
-	l, err := scenarios.Load("../testdata/seed/example-healthy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLoad(t, "../testdata/seed/example-healthy.yaml")
 	p, err := scenarios.ParsePolicy("conservative")
 	if err != nil {
 		t.Fatal(err)
@@ -355,10 +331,7 @@ func TestPolicies(t *testing.T) {
 // TestLoadWarnsUnmodelledFields: every Canary field the simulator does not
 // model is named in a positioned warning.
 func TestLoadWarnsUnmodelledFields(t *testing.T) {
-	l, err := scenarios.Load(filepath.Join("testdata", "unmodelled.good.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLoad(t, filepath.Join("testdata", "unmodelled.good.yaml"))
 	got := strings.Join(l.Warnings, "\n")
 	for _, want := range []string{
 		"unmodelled.good.yaml:16: spec.metricsServer: never contacted",
@@ -386,17 +359,11 @@ func TestPolicyAddingMatchNeedsMatchPercent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	healthy, err := scenarios.Load("../testdata/seed/example-healthy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	healthy := mustLoad(t, "../testdata/seed/example-healthy.yaml")
 	if _, err := ab.Apply(healthy); !errors.Is(err, scenarios.ErrInput) || !strings.Contains(err.Error(), "does not set spec.traffic.matchPercent") {
 		t.Errorf("Apply = %v, want an input error about matchPercent", err)
 	}
-	abScenario, err := scenarios.Load("../testdata/strategies/ab-testing.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	abScenario := mustLoad(t, "../testdata/strategies/ab-testing.yaml")
 	if _, err := ab.Apply(abScenario); err != nil {
 		t.Errorf("Apply on a scenario with matchPercent: %v", err)
 	}
@@ -494,4 +461,14 @@ spec:
 			t.Errorf("err = %v, want %q", err, want)
 		}
 	}
+}
+
+// mustLoad loads a scenario that must be valid.
+func mustLoad(t *testing.T, path string) *scenarios.Loaded {
+	t.Helper()
+	l, err := scenarios.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

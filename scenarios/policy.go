@@ -197,17 +197,10 @@ func (p Policy) Apply(l *Loaded) (*Loaded, error) {
 		o.apply(c.Spec.Analysis)
 	}
 	out.Canary = c
-	if routesByMatch(c.Spec.Analysis, l.Provider) && !l.MatchDeclared {
+	if engine.SplitsByMatch(l.Provider, c.Spec.Analysis) && !l.MatchDeclared {
 		return nil, fmt.Errorf("%w: policy %q routes by analysis.match, but scenario %s (%s) does not set spec.traffic.matchPercent", ErrInput, p.Name, l.Name, l.File)
 	}
 	return &out, nil
-}
-
-// routesByMatch reports whether the provider's router splits only the
-// requests matching the analysis's match rule.
-func routesByMatch(a *flaggerv1.CanaryAnalysis, provider string) bool {
-	caps := engine.RouterFor(provider, a)
-	return a != nil && len(a.Match) > 0 && caps.Match && !caps.Nop
 }
 
 func (o Override) apply(a *flaggerv1.CanaryAnalysis) {

@@ -7,10 +7,6 @@ import (
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
 )
 
-// DefaultProvider is the provider of a Canary that names none (Flagger's
-// default global mesh provider).
-const DefaultProvider = "istio"
-
 // Providers are the spec.provider values with builtin queries of their
 // own in Flagger v1.41.0 (flagger-semantics §8.6), matched exactly.
 // ProviderPrefixes match by prefix ("appmesh:v1beta2", "gatewayapi:v1").

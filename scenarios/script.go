@@ -191,13 +191,7 @@ func (r specResolver) metricRule(path string, m ScriptMetric, out *Loaded) Metri
 	case out.Canary != nil && !hasMetric(out.Canary, m.Metric):
 		r.errAt(path+".metric", "the Canary has no metric named %q", m.Metric)
 	}
-	set := 0
-	for _, on := range []bool{m.Value != nil, m.NoData, m.NaN, m.Error != ""} {
-		if on {
-			set++
-		}
-	}
-	if set != 1 {
+	if !exactlyOne(m.Value != nil, m.NoData, m.NaN, m.Error != "") {
 		r.errAt(path, "set exactly one of value, noData, nan or error")
 		return rule
 	}

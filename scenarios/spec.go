@@ -5,6 +5,8 @@ import (
 	"time"
 
 	flaggerv1 "github.com/fluxcd/flagger/pkg/apis/flagger/v1beta1"
+
+	"github.com/canarysim/canarysim/engine"
 )
 
 // Defaults for optional scenario fields.
@@ -141,7 +143,7 @@ func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary, provider 
 		a = c.GetAnalysis()
 	}
 	hasMatch := a != nil && len(a.Match) > 0
-	routed := routesByMatch(a, provider)
+	routed := engine.SplitsByMatch(provider, a)
 	switch {
 	case pct == nil && routed:
 		r.errAt("spec.traffic", "matchPercent is required: the Canary routes by spec.analysis.match, so say what share of requests matches it")
@@ -160,7 +162,7 @@ func (r specResolver) matchFraction(pct *float64, c *flaggerv1.Canary, provider 
 // the Canary's spec.provider, so the engine (builtin queries, router) and
 // the generator (series schema) both follow it.
 func (r specResolver) provider(p string, out *Loaded) {
-	out.Provider = DefaultProvider
+	out.Provider = engine.DefaultProvider
 	switch {
 	case p != "":
 		out.Provider = p
@@ -181,13 +183,7 @@ func (r specResolver) provider(p string, out *Loaded) {
 
 func (r specResolver) traffic(t Traffic) TrafficProfile {
 	const p = "spec.traffic"
-	set := 0
-	for _, on := range []bool{t.RPS != nil, t.Diurnal != nil, len(t.Steps) > 0} {
-		if on {
-			set++
-		}
-	}
-	if set != 1 {
+	if !exactlyOne(t.RPS != nil, t.Diurnal != nil, len(t.Steps) > 0) {
 		r.errAt(p, "set exactly one of rps, diurnal or steps")
 		return TrafficProfile{}
 	}
@@ -300,4 +296,15 @@ func (r specResolver) fault(p string, f Fault) FaultSpec {
 		r.errAt(p+".ramp", "a crash loop starts at once; ramp has no meaning for it")
 	}
 	return out
+}
+
+// exactlyOne reports whether exactly one of the options is set.
+func exactlyOne(set ...bool) bool {
+	n := 0
+	for _, on := range set {
+		if on {
+			n++
+		}
+	}
+	return n == 1
 }

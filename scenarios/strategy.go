@@ -8,14 +8,11 @@ import (
 
 // validateStrategy checks the fields that pick Flagger's deployment
 // strategy (progressive, A/B, blue/green, mirroring) against what the
-// provider's router does with them. Flagger accepts most odd combinations
+// effective provider's router does with them. Flagger accepts most odd combinations
 // and behaves in surprising ways; those are warnings that say what will
 // happen, since the simulation reproduces it.
 func validateStrategy(at, warn reporter, provider string, a *flaggerv1.CanaryAnalysis) {
 	const p = "spec.analysis"
-	if provider == "" {
-		provider = flaggerv1.IstioProvider
-	}
 	caps := engine.RouterFor(provider, a)
 	if a.Iterations < 0 {
 		at(p+".iterations", "must not be negative, got %d", a.Iterations)

@@ -144,45 +144,46 @@ func (r *runner) tick(ctx context.Context, now time.Duration) (bool, time.Durati
 // kubernetes provider there is no router: once Flagger has initialised,
 // the apex service sends everything to the primary.
 func (r *runner) readRoutes(ctx context.Context, phase flaggerv1.CanaryPhase) {
-	if r.router.Nop {
+	switch {
+	case r.router.Nop:
 		if phase != "" && phase != flaggerv1.CanaryPhaseInitializing {
 			r.routes, r.routerReady = engine.Routes{Primary: 100}, true
 		}
-		return
+	default:
+		if routes, err := r.cl.Routes(ctx, r.l.Canary); err == nil {
+			r.routes, r.routerReady = routes, true
+		}
 	}
-	if routes, err := r.cl.Routes(ctx, r.l.Canary); err == nil {
-		r.routes, r.routerReady = routes, true
-	}
+	r.share = r.splitOf(r.routes, r.routerReady)
 }
 
-// split is the share of live traffic each workload serves and the share
-// mirrored to the canary (copies whose responses reach nobody). Before the
-// router exists everything goes to the target. With analysis.match on a
-// router that honours it, the weights apply to the matching share only.
-func (r *runner) split() (primary, canary, mirrored float64) {
-	if !r.routerReady {
-		return 0, 1, 0
+// trafficShare is how live traffic splits between the workloads: the
+// share each serves, the share mirrored to the canary (copies whose
+// responses reach nobody), and the canary's share in whole percent, what
+// load-dependent faults and the blast radius's peak weight follow (0
+// before the router exists).
+type trafficShare struct {
+	primary, canary, mirrored float64
+	weight                    int
+}
+
+// splitOf is the share for routes. Before the router exists everything
+// goes to the target. With analysis.match on a router that honours it,
+// the weights apply to the matching share only.
+func (r *runner) splitOf(routes engine.Routes, ready bool) trafficShare {
+	if !ready {
+		return trafficShare{canary: 1}
 	}
-	canary = float64(r.routes.Canary) / 100
+	s := trafficShare{canary: float64(routes.Canary) / 100}
 	if r.matchRouting {
-		canary *= r.l.MatchFraction
+		s.canary *= r.l.MatchFraction
 	}
-	primary = 1 - canary
-	if r.routes.Mirrored {
-		mirrored = primary * r.mirrorFraction
+	s.primary = 1 - s.canary
+	if routes.Mirrored {
+		s.mirrored = s.primary * r.mirrorFraction
 	}
-	return primary, canary, mirrored
-}
-
-// effectiveWeight is the canary's routed share of live traffic in percent
-// (0 before the router exists), what load-dependent faults and the blast
-// radius's peak weight follow.
-func (r *runner) effectiveWeight() int {
-	if !r.routerReady {
-		return 0
-	}
-	_, c, _ := r.split()
-	return int(math.Round(c * 100))
+	s.weight = int(math.Round(s.canary * 100))
+	return s
 }
 
 // nextFaultBoundary is the earliest fault start, ramp end or end after the
@@ -203,22 +204,33 @@ func (r *runner) nextFaultBoundary() (time.Duration, bool) {
 	return next, found
 }
 
-// updateCrashes makes a workload's pods crash-loop while a crashLoop fault
-// is active on the version it runs, and recover when it ends.
+// updateCrashes makes a workload's pods crash-loop (none available) while
+// a crashLoop fault is active on the version it runs or the script holds
+// it not ready, and recover afterwards.
 func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
-	for _, w := range r.workloads {
-		s := r.cl.Serving(w.name)
+	return r.syncWorkloads(ctx, r.crashing, r.cl.SetCrashing, func(w *workloadMetrics) bool {
 		want := r.script.unavailable(r.role(w), now)
-		if s.Template != nil {
+		if s := r.cl.Serving(w.name); s.Template != nil {
 			for _, f := range r.faultsFor(r.isNew(s.Template)) {
 				want = want || (f.spec.CrashLoop && f.strength(now) > 0)
 			}
 		}
-		if want == r.crashing[w.name] {
+		return want
+	})
+}
+
+// syncWorkloads sets a per-workload condition in the cluster when want
+// differs from what was last set (kept in last), so the cluster is written
+// only on changes.
+func (r *runner) syncWorkloads(ctx context.Context, last map[string]bool,
+	set func(ctx context.Context, namespace, name string, on bool) error, want func(*workloadMetrics) bool) error {
+	for _, w := range r.workloads {
+		on := want(w)
+		if on == last[w.name] {
 			continue
 		}
-		r.crashing[w.name] = want
-		if err := r.cl.SetCrashing(ctx, w.namespace, w.name, want); err != nil {
+		last[w.name] = on
+		if err := set(ctx, w.namespace, w.name, on); err != nil {
 			return err
 		}
 	}
@@ -229,7 +241,7 @@ func (r *runner) updateCrashes(ctx context.Context, now time.Duration) error {
 func (r *runner) startWeightFaults(now time.Duration) {
 	for i := range r.faults {
 		f := &r.faults[i]
-		if !f.started && f.spec.WhenWeight > 0 && r.effectiveWeight() >= f.spec.WhenWeight {
+		if !f.started && f.spec.WhenWeight > 0 && r.share.weight >= f.spec.WhenWeight {
 			f.started, f.start = true, now
 		}
 	}
@@ -260,11 +272,10 @@ func (r *runner) accrue(a, b time.Duration) {
 	total := expectedRequests(r.l.Traffic, a, b)
 	mid := a + (b-a)/2
 	counted := a >= r.l.RevisionAt
-	primaryShare, canaryShare, mirroredShare := r.split()
-	r.serve(r.primary, primaryShare*total, mid, counted, roleServing)
-	r.serve(r.canary, canaryShare*total, mid, counted, roleCanary)
-	if mirroredShare > 0 {
-		r.serve(r.canary, mirroredShare*total, mid, counted, roleMirror)
+	r.serve(r.primary, r.share.primary*total, mid, counted, roleServing)
+	r.serve(r.canary, r.share.canary*total, mid, counted, roleCanary)
+	if r.share.mirrored > 0 {
+		r.serve(r.canary, r.share.mirrored*total, mid, counted, roleMirror)
 	}
 	if rps := r.l.LoadTestRPS; rps > 0 && a >= r.l.RevisionAt {
 		if s := r.cl.Serving(r.canary.name); s.Available > 0 && s.Template != nil && r.isNew(s.Template) {
@@ -299,9 +310,9 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	if mean <= 0 {
 		return
 	}
-	if smp, ok := r.synthetic[ro]; ok {
+	if smp := r.synthetic[ro]; smp != nil {
 		userSmp := w.smp
-		w.smp = smp
+		w.smp = *smp
 		defer func() { w.smp = userSmp }()
 	}
 	s := r.cl.Serving(w.name)
@@ -318,7 +329,7 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 		if ro == roleCanary && s.Template != nil && behaviourAt(r.l.New, r.faultsFor(r.isNew(s.Template)), mid).faulty {
 			// Users routed to a crash-looping canary get errors: blast radius.
 			r.truth.FaultyCanary.add(Tally{Requests: n, Errors: n, Failed: n})
-			r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.effectiveWeight())
+			r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.share.weight)
 		}
 		return
 	}
@@ -346,7 +357,7 @@ func (r *runner) serve(w *workloadMetrics, mean float64, mid time.Duration, coun
 	}
 	if ro == roleCanary && cond.faulty {
 		r.truth.FaultyCanary.add(t)
-		r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.effectiveWeight())
+		r.truth.PeakFaultyWeight = max(r.truth.PeakFaultyWeight, r.share.weight)
 	}
 }
 
@@ -361,7 +372,7 @@ func (r *runner) faultsFor(isNew bool) []activeFault {
 	out := r.faultBuf[:0]
 	for _, f := range r.faults {
 		if f.spec.Version == want {
-			f.weight = r.effectiveWeight()
+			f.weight = r.share.weight
 			out = append(out, f)
 		}
 	}

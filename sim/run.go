@@ -71,6 +71,7 @@ type runner struct {
 
 	routes      engine.Routes
 	routerReady bool
+	share       trafficShare // derived from routes by readRoutes
 	router      engine.RouterCaps
 	// matchRouting: the router splits only the requests matching
 	// analysis.match (MatchFraction of the traffic).
@@ -81,11 +82,11 @@ type runner struct {
 	ticks          []TickRecord
 	warnings       []string
 	crashing       map[string]bool
-	stalled        map[string]bool         // ProgressDeadlineExceeded forced by the script
-	faultBuf       []activeFault           // scratch of faultsFor
-	workloads      []*workloadMetrics      // primary, canary
-	synthetic      map[trafficRole]sampler // random streams of mirrored and load-test requests
-	extra          *extraSeries            // spec.series
+	stalled        map[string]bool            // ProgressDeadlineExceeded forced by the script
+	faultBuf       []activeFault              // scratch of faultsFor
+	workloads      []*workloadMetrics         // primary, canary
+	synthetic      [roleLoadTest + 1]*sampler // random streams of mirrored and load-test requests; nil for users
+	extra          *extraSeries               // spec.series
 	truth          GroundTruth
 	outcome        Outcome
 	endedAt        time.Duration
@@ -112,6 +113,7 @@ func newRunner(ctx context.Context, l *scenarios.Loaded, opts Options, store *pr
 	}
 	r.metrics = run
 	src := queryAdapter{run}
+	r.share = r.splitOf(engine.Routes{}, false) // no router yet
 	r.interval = engineInterval(l.Canary)
 	r.script = newScript(l, r.interval)
 	eopts := engine.Options{Hooks: r.script, Script: r.script, Templates: l.Templates}
@@ -150,10 +152,8 @@ func (r *runner) initWorkloads() {
 	r.workloads = []*workloadMetrics{r.primary, r.canary}
 	// Mirrored copies and load tests draw from streams of their own, so
 	// turning them on never shifts the draws of user traffic.
-	r.synthetic = map[trafficRole]sampler{
-		roleMirror:   newSampler(r.seed, r.l.Name, r.canary.name+"/mirror"),
-		roleLoadTest: newSampler(r.seed, r.l.Name, r.canary.name+"/load-test"),
-	}
+	mirror, loadTest := newSampler(r.seed, r.l.Name, r.canary.name+"/mirror"), newSampler(r.seed, r.l.Name, r.canary.name+"/load-test")
+	r.synthetic[roleMirror], r.synthetic[roleLoadTest] = &mirror, &loadTest
 	r.extra = newExtraSeries(r.l, r.primary.name, r.canary.name)
 }
 
@@ -161,7 +161,7 @@ func (r *runner) initWorkloads() {
 func (r *runner) initRouting() {
 	a := r.l.Canary.GetAnalysis()
 	r.router = engine.RouterFor(engine.Provider(r.l.Canary), a)
-	r.matchRouting = a != nil && len(a.Match) > 0 && r.router.Match
+	r.matchRouting = engine.SplitsByMatch(engine.Provider(r.l.Canary), a)
 	r.mirrorFraction = 1
 	if a != nil && a.MirrorWeight > 0 && r.router.MirrorWeight {
 		r.mirrorFraction = float64(min(a.MirrorWeight, 100)) / 100

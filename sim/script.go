@@ -64,25 +64,16 @@ func firstTickAtOrAfter(revisionAt, offset, interval time.Duration) time.Duratio
 // answered since the last call of takeAnswered, so the timeline can mark
 // scripted checks.
 type script struct {
-	metrics   []scriptedMetric
-	readiness []scriptedReadiness
-	hooks     []scriptedHook
+	metrics   []placed[scenarios.MetricRule]
+	readiness []placed[scenarios.ReadinessRule]
+	hooks     []placed[scenarios.WebhookRule]
 	bounds    []time.Duration // every window edge, for the event loop
 	answered  []string
 }
 
-type scriptedMetric struct {
-	rule  scenarios.MetricRule
-	spans []span
-}
-
-type scriptedReadiness struct {
-	rule  scenarios.ReadinessRule
-	spans []span
-}
-
-type scriptedHook struct {
-	rule  scenarios.WebhookRule
+// placed is a script rule with its window placed on the time axis.
+type placed[R any] struct {
+	rule  R
 	spans []span
 }
 
@@ -107,13 +98,13 @@ func newScript(l *scenarios.Loaded, interval time.Duration) *script {
 		return ss
 	}
 	for _, m := range l.Script.Metrics {
-		s.metrics = append(s.metrics, scriptedMetric{m, place(m.Window)})
+		s.metrics = append(s.metrics, placed[scenarios.MetricRule]{m, place(m.Window)})
 	}
 	for _, r := range l.Script.Readiness {
-		s.readiness = append(s.readiness, scriptedReadiness{r, place(r.Window)})
+		s.readiness = append(s.readiness, placed[scenarios.ReadinessRule]{r, place(r.Window)})
 	}
 	for _, h := range l.Script.Webhooks {
-		s.hooks = append(s.hooks, scriptedHook{h, place(h.Window)})
+		s.hooks = append(s.hooks, placed[scenarios.WebhookRule]{h, place(h.Window)})
 	}
 	return s
 }
@@ -267,17 +258,9 @@ func (r *runner) role(w *workloadMetrics) scenarios.Workload {
 // updateDeadlines forces or lifts ProgressDeadlineExceeded on each
 // workload as the script's readiness rules say at now.
 func (r *runner) updateDeadlines(ctx context.Context, now time.Duration) error {
-	for _, w := range r.workloads {
-		want := r.script.deadlineExceeded(r.role(w), now)
-		if want == r.stalled[w.name] {
-			continue
-		}
-		r.stalled[w.name] = want
-		if err := r.cl.SetDeadlineExceeded(ctx, w.namespace, w.name, want); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.syncWorkloads(ctx, r.stalled, r.cl.SetDeadlineExceeded, func(w *workloadMetrics) bool {
+		return r.script.deadlineExceeded(r.role(w), now)
+	})
 }
 
 // nextScriptEvent is the earliest script window edge or further revision

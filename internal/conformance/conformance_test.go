@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/canarysim/canarysim/internal/golden"
 	"github.com/canarysim/canarysim/reports"
 	"github.com/canarysim/canarysim/scenarios"
 	"github.com/canarysim/canarysim/sim"
@@ -55,24 +54,7 @@ func TestConformance(t *testing.T) {
 			if err := reports.WriteTimeline(&b, res); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join(dir, name+".golden"), b.Bytes())
+			golden.Check(t, filepath.Join(dir, name+".golden"), b.Bytes(), *update, "go test ./internal/conformance -update")
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/conformance -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
